@@ -1,0 +1,1 @@
+"""hybridrt: an integrated hybrid quantum runtime for Python."""

@@ -1,0 +1,214 @@
+"""The assembler: IR program -> engine bytecode (int64 code, register images, output layout)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ir
+from .errors import InternalError, Loc
+from .kernels import opcodes as oc
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a value lives in the engine's memory: int or float slots, first index, array length."""
+
+    is_float: bool
+    index: int
+    length: int | None  # None for a scalar
+
+
+@dataclass(frozen=True)
+class Bytecode:
+    """A program ready for the engine; ``ints0``/``floats0`` still need the parameters written in."""
+
+    program: ir.Program
+    code: np.ndarray
+    ints0: np.ndarray
+    floats0: np.ndarray
+    params: tuple[Slot, ...]
+    outputs: tuple[Slot, ...]  # index = offset in the output row
+    n_out_i: int
+    n_out_f: int
+    locs: tuple[Loc | None, ...]
+    classical_tail: np.ndarray  # per pc: no gate or reset is reachable from here
+
+
+_INT_BINARY = {
+    "add": oc.IADD, "sub": oc.ISUB, "mul": oc.IMUL, "floordiv": oc.IFLOORDIV, "mod": oc.IMOD,
+    "pow": oc.IPOW, "min": oc.IMIN, "max": oc.IMAX, "and": oc.IAND, "or": oc.IOR,
+    "xor": oc.IXOR, "shl": oc.ISHL, "shr": oc.ISHR, "eq": oc.IEQ, "ne": oc.INE,
+    "lt": oc.ILT, "le": oc.ILE, "gt": oc.IGT, "ge": oc.IGE,
+}
+_FLOAT_BINARY = {
+    "add": oc.FADD, "sub": oc.FSUB, "mul": oc.FMUL, "div": oc.FDIV, "floordiv": oc.FFLOORDIV,
+    "mod": oc.FMOD, "pow": oc.FPOW, "min": oc.FMIN, "max": oc.FMAX, "atan2": oc.FATAN2,
+    "eq": oc.FEQ, "ne": oc.FNE, "lt": oc.FLT, "le": oc.FLE, "gt": oc.FGT, "ge": oc.FGE,
+}
+_FUNCTIONS = {
+    "neg.float": oc.FN_NEG, "abs.float": oc.FN_ABS, "sqrt": oc.FN_SQRT, "exp": oc.FN_EXP,
+    "log": oc.FN_LOG, "log2": oc.FN_LOG2, "log10": oc.FN_LOG10, "sin": oc.FN_SIN,
+    "cos": oc.FN_COS, "tan": oc.FN_TAN, "asin": oc.FN_ASIN, "acos": oc.FN_ACOS,
+    "atan": oc.FN_ATAN, "sinh": oc.FN_SINH, "cosh": oc.FN_COSH, "tanh": oc.FN_TANH,
+    "asinh": oc.FN_ASINH, "acosh": oc.FN_ACOSH, "atanh": oc.FN_ATANH,
+}
+_INT_UNARY = {
+    "neg.int": (oc.INEG, 0), "abs.int": (oc.IABS, 0), "invert": (oc.INVERT, 0), "not": (oc.NOT, 0),
+    "int_to_float": (oc.I2F, 0), "bool_to_int": (oc.COPY_I, 0), "int_to_bool": (oc.I2B, 0),
+    "float_to_bool": (oc.F2B, 0), "float_to_int": (oc.F2I, oc.ROUND_TRUNC),
+    "floor": (oc.F2I, oc.ROUND_FLOOR), "ceil": (oc.F2I, oc.ROUND_CEIL),
+}
+
+
+class _Memory:
+    """Allocates int and float slots for registers and (deduplicated) constants."""
+
+    def __init__(self) -> None:
+        self.ints: list[int] = [0]  # slot 0: the constant 0, used for absent operands
+        self.floats: list[float] = [0.0]
+        self.regs: dict[str, Slot] = {}
+        self.consts: dict[tuple[bool, object], int] = {(False, 0): 0, (True, 0.0): 0}
+
+    def add_reg(self, r: ir.Reg) -> Slot:
+        t = r.type
+        elem, length = (t.elem, t.length) if isinstance(t, ir.ArrayType) else (t, None)
+        is_float = elem == ir.FLOAT
+        pool = self.floats if is_float else self.ints
+        slot = Slot(is_float, len(pool), length)
+        pool.extend([0] * (length if length is not None else 1))
+        self.regs[r.name] = slot
+        return slot
+
+    def slot(self, op: ir.Operand) -> int:
+        if isinstance(op, ir.Reg):
+            return self.regs[op.name].index
+        is_float = op.type == ir.FLOAT
+        value = float(op.value) if is_float else int(op.value)
+        key = (is_float, value)
+        if key not in self.consts:
+            pool = self.floats if is_float else self.ints
+            self.consts[key] = len(pool)
+            pool.append(value)
+        return self.consts[key]
+
+
+def assemble(p: ir.Program) -> Bytecode:
+    """Lay out memory and translate every block of ``p`` into engine instructions."""
+    mem = _Memory()
+    params = tuple(mem.add_reg(r) for r in p.params)
+    for r in p.regs:
+        mem.add_reg(r)
+    rows: list[list[int]] = []
+    locs: list[Loc | None] = []
+    fixups: list[tuple[int, int, str]] = []  # (row, field, label)
+    starts: dict[str, int] = {}
+    outputs = _output_layout(p.returns)
+
+    def emit(loc: Loc | None, *fields: int) -> int:
+        rows.append(list(fields) + [0] * (oc.WIDTH - len(fields)))
+        locs.append(loc)
+        return len(rows) - 1
+
+    def jump_to(row: int, field: int, label: str) -> None:
+        fixups.append((row, field, label))
+
+    s = mem.slot
+    for b in p.blocks:
+        starts[b.label] = len(rows)
+        for i in b.instrs:
+            if isinstance(i, ir.Copy):
+                emit(i.loc, oc.COPY_F if i.dest.type == ir.FLOAT else oc.COPY_I, s(i.dest), s(i.src))
+            elif isinstance(i, ir.Binary):
+                table = _FLOAT_BINARY if i.a.type == ir.FLOAT else _INT_BINARY
+                emit(i.loc, table[i.op], s(i.dest), s(i.a), s(i.b))
+            elif isinstance(i, ir.Unary):
+                if i.op in _FUNCTIONS:
+                    emit(i.loc, oc.FUNARY, s(i.dest), s(i.a), _FUNCTIONS[i.op])
+                else:
+                    opcode, mode = _INT_UNARY[i.op]
+                    emit(i.loc, opcode, s(i.dest), s(i.a), mode)
+            elif isinstance(i, ir.Gate):
+                qs = [s(q) for q in i.qubits] + [0] * (3 - len(i.qubits))
+                ps = [s(a) for a in i.params] + [0] * (3 - len(i.params))
+                emit(i.loc, oc.GATE, oc.GATE_IDS[i.name], *qs, *ps)
+            elif isinstance(i, ir.Measure):
+                emit(i.loc, oc.MEASURE, s(i.dest), s(i.qubit))
+            elif isinstance(i, ir.Reset):
+                emit(i.loc, oc.RESET, s(i.qubit))
+            elif isinstance(i, ir.QubitAt):
+                emit(i.loc, oc.QUBIT_AT, s(i.dest), i.base, i.step, i.length, s(i.index))
+            elif isinstance(i, ir.Load):
+                fl = i.dest.type == ir.FLOAT
+                emit(i.loc, oc.LOAD_F if fl else oc.LOAD_I, s(i.dest), s(i.array), i.array.type.length, s(i.index))
+            elif isinstance(i, ir.Store):
+                fl = i.array.type.elem == ir.FLOAT
+                emit(i.loc, oc.STORE_F if fl else oc.STORE_I, s(i.array), i.array.type.length, s(i.index), s(i.value))
+            else:
+                raise InternalError(f"cannot assemble {i!r}")
+        t = b.terminator
+        if isinstance(t, ir.Jump):
+            jump_to(emit(t.loc, oc.JUMP), 1, t.target)
+        elif isinstance(t, ir.Branch):
+            row = emit(t.loc, oc.BRANCH, s(t.cond))
+            jump_to(row, 2, t.if_true)
+            jump_to(row, 3, t.if_false)
+        else:
+            for v, out in zip(t.values, outputs):
+                emit(t.loc, oc.OUT_F if out.is_float else oc.OUT_I, out.index, s(v), out.length or 1)
+            emit(t.loc, oc.HALT)
+    for row, field, label in fixups:
+        rows[row][field] = starts[label]
+    code = np.array(rows, dtype=np.int64).reshape(-1, oc.WIDTH)
+    return Bytecode(
+        program=p,
+        code=code,
+        ints0=np.array(mem.ints, dtype=np.int64),
+        floats0=np.array(mem.floats, dtype=np.float64),
+        params=params,
+        outputs=tuple(outputs),
+        n_out_i=sum(o.length or 1 for o in outputs if not o.is_float),
+        n_out_f=sum(o.length or 1 for o in outputs if o.is_float),
+        locs=tuple(locs),
+        classical_tail=_classical_tail(code),
+    )
+
+
+def _output_layout(returns: ir.ReturnType) -> tuple[Slot, ...]:
+    """Where each returned value goes in a shot's int and float output rows."""
+    layout, used = [], [0, 0]
+    for leaf in ir.return_leaves(returns):
+        elem, length = (leaf.elem, leaf.length) if isinstance(leaf, ir.ArrayType) else (leaf, None)
+        is_float = elem == ir.FLOAT
+        layout.append(Slot(is_float, used[is_float], length))
+        used[is_float] += length if length is not None else 1
+    return tuple(layout)
+
+
+def _classical_tail(code: np.ndarray) -> np.ndarray:
+    """For each pc: True when no GATE or RESET can execute from there on."""
+    n = code.shape[0]
+    preds: list[list[int]] = [[] for _ in range(n)]
+    for pc in range(n):
+        op = code[pc, 0]
+        if op == oc.JUMP:
+            succ = [code[pc, 1]]
+        elif op == oc.BRANCH:
+            succ = [code[pc, 2], code[pc, 3]]
+        elif op == oc.HALT:
+            succ = []
+        else:
+            succ = [pc + 1]
+        for t in succ:
+            preds[int(t)].append(pc)
+    quantum = np.isin(code[:, 0], (oc.GATE, oc.RESET))
+    reaches = quantum.copy()
+    work = [int(pc) for pc in np.flatnonzero(quantum)]
+    while work:
+        pc = work.pop()
+        for q in preds[pc]:
+            if not reaches[q]:
+                reaches[q] = True
+                work.append(q)
+    return ~reaches

@@ -1,0 +1,228 @@
+"""Statevector kernels: gate application specialised by kind, measurement probability, collapse."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .opcodes import (
+    G_CCX,
+    G_CP,
+    G_CSWAP,
+    G_CX,
+    G_H,
+    G_P,
+    G_RX,
+    G_RY,
+    G_RYY,
+    G_RZ,
+    G_RZZ,
+    G_S,
+    G_SDG,
+    G_SWAP,
+    G_SX,
+    G_T,
+    G_TDG,
+    G_U,
+    G_X,
+    G_Y,
+    G_Z,
+)
+
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+
+#: controlled gate id -> the 1-qubit gate id it controls
+_CONTROLLED_BASE = np.array([G_X, G_Y, G_Z, G_H, G_RX, G_RY, G_RZ, G_P], dtype=np.int64)
+
+
+@njit(cache=True, inline="always")
+def _spread(k, lo, mid, hi):
+    """Insert a zero bit at each position lo < mid < hi (-1 = none) into the bits of ``k``."""
+    for pos in (lo, mid, hi):
+        if pos >= 0:
+            k = ((k >> pos) << (pos + 1)) | (k & ((1 << pos) - 1))
+    return k
+
+
+@njit(cache=True)
+def _sorted3(a, b, c):
+    """Sort three positions ascending; -1 entries (absent) come first and are skipped by _spread."""
+    if a > b:
+        a, b = b, a
+    if b > c:
+        b, c = c, b
+    if a > b:
+        a, b = b, a
+    return a, b, c
+
+
+@njit(cache=True)
+def one_qubit_matrix(gid, a, b, c):
+    """The 2x2 matrix (m00, m01, m10, m11) of 1-qubit gate ``gid`` with parameters a, b, c."""
+    one = 1.0 + 0.0j
+    zero = 0.0j
+    if gid == G_X:
+        return zero, one, one, zero
+    if gid == G_Y:
+        return zero, -1j, 1j, zero
+    if gid == G_Z:
+        return one, zero, zero, -one
+    if gid == G_H:
+        h = _SQRT1_2 + 0.0j
+        return h, h, h, -h
+    if gid == G_S:
+        return one, zero, zero, 1j
+    if gid == G_SDG:
+        return one, zero, zero, -1j
+    if gid == G_T:
+        return one, zero, zero, complex(_SQRT1_2, _SQRT1_2)
+    if gid == G_TDG:
+        return one, zero, zero, complex(_SQRT1_2, -_SQRT1_2)
+    if gid == G_SX:
+        return 0.5 + 0.5j, 0.5 - 0.5j, 0.5 - 0.5j, 0.5 + 0.5j
+    co = math.cos(a / 2.0)
+    si = math.sin(a / 2.0)
+    if gid == G_RX:
+        return co + 0j, -1j * si, -1j * si, co + 0j
+    if gid == G_RY:
+        return co + 0j, -si + 0j, si + 0j, co + 0j
+    if gid == G_RZ:
+        return complex(co, -si), zero, zero, complex(co, si)
+    if gid == G_P:
+        return one, zero, zero, complex(math.cos(a), math.sin(a))
+    # G_U: u(theta=a, phi=b, lambda=c)
+    eb = complex(math.cos(b), math.sin(b))
+    ec = complex(math.cos(c), math.sin(c))
+    return co + 0j, -ec * si, eb * si, eb * ec * co
+
+
+@njit(cache=True)
+def apply_1q(state, target, ctrl_mask, c0, c1, m00, m01, m10, m11):
+    """Apply a 2x2 matrix to ``target`` where every bit of ``ctrl_mask`` (qubits c0, c1; -1 = none) is 1."""
+    lo, mid, hi = _sorted3(target, c0, c1)
+    t = 1 << target
+    n = state.shape[0] >> (1 + (c0 >= 0) + (c1 >= 0))
+    if m01 == 0 and m10 == 0:  # diagonal
+        for k in range(n):
+            i0 = _spread(k, lo, mid, hi) | ctrl_mask
+            if m00 != 1:
+                state[i0] *= m00
+            state[i0 | t] *= m11
+    elif m00 == 0 and m11 == 0:  # permutation with phases
+        for k in range(n):
+            i0 = _spread(k, lo, mid, hi) | ctrl_mask
+            a0 = state[i0]
+            state[i0] = m01 * state[i0 | t]
+            state[i0 | t] = m10 * a0
+    else:
+        for k in range(n):
+            i0 = _spread(k, lo, mid, hi) | ctrl_mask
+            a0 = state[i0]
+            a1 = state[i0 | t]
+            state[i0] = m00 * a0 + m01 * a1
+            state[i0 | t] = m10 * a0 + m11 * a1
+
+
+@njit(cache=True)
+def apply_swap(state, a, b, control):
+    """Swap qubits ``a`` and ``b`` (where qubit ``control`` is 1, if ``control`` >= 0)."""
+    lo, mid, hi = _sorted3(a, b, control)
+    ctrl_mask = (1 << control) if control >= 0 else 0
+    n = state.shape[0] >> (2 + (control >= 0))
+    for k in range(n):
+        i = _spread(k, lo, mid, hi) | ctrl_mask
+        i01 = i | (1 << a)
+        i10 = i | (1 << b)
+        tmp = state[i01]
+        state[i01] = state[i10]
+        state[i10] = tmp
+
+
+@njit(cache=True)
+def apply_pauli_rotation2(state, gid, a, b, theta):
+    """exp(-i theta/2 P(a) P(b)) for P = X, Y or Z (gates rxx, ryy, rzz)."""
+    lo, mid, hi = _sorted3(a, b, -1)
+    co = math.cos(theta / 2.0)
+    si = math.sin(theta / 2.0)
+    n = state.shape[0] >> 2
+    ma = 1 << a
+    mb = 1 << b
+    if gid == G_RZZ:
+        even = complex(co, -si)
+        odd = complex(co, si)
+        for k in range(n):
+            i = _spread(k, lo, mid, hi)
+            state[i] *= even
+            state[i | ma] *= odd
+            state[i | mb] *= odd
+            state[i | ma | mb] *= even
+        return
+    # rxx: |00>,|11> and |01>,|10> mix with -i sin; ryy: the |00>,|11> pair has +i sin
+    s_outer = 1j * si if gid == G_RYY else -1j * si
+    s_inner = -1j * si
+    for k in range(n):
+        i00 = _spread(k, lo, mid, hi)
+        i01 = i00 | ma
+        i10 = i00 | mb
+        i11 = i01 | mb
+        a00 = state[i00]
+        a11 = state[i11]
+        state[i00] = co * a00 + s_outer * a11
+        state[i11] = s_outer * a00 + co * a11
+        a01 = state[i01]
+        a10 = state[i10]
+        state[i01] = co * a01 + s_inner * a10
+        state[i10] = s_inner * a01 + co * a10
+
+
+@njit(cache=True)
+def apply_gate(state, gid, q0, q1, q2, a, b, c):
+    """Apply gate ``gid`` to qubits q0, q1, q2 (as many as it takes) with parameters a, b, c."""
+    if gid <= G_U:
+        m00, m01, m10, m11 = one_qubit_matrix(gid, a, b, c)
+        apply_1q(state, q0, 0, -1, -1, m00, m01, m10, m11)
+    elif gid <= G_CP:
+        m00, m01, m10, m11 = one_qubit_matrix(_CONTROLLED_BASE[gid - G_CX], a, b, c)
+        apply_1q(state, q1, 1 << q0, q0, -1, m00, m01, m10, m11)
+    elif gid == G_CCX:
+        apply_1q(state, q2, (1 << q0) | (1 << q1), q0, q1, 0j, 1 + 0j, 1 + 0j, 0j)
+    elif gid == G_SWAP:
+        apply_swap(state, q0, q1, -1)
+    elif gid == G_CSWAP:
+        apply_swap(state, q1, q2, q0)
+    else:
+        apply_pauli_rotation2(state, gid, q0, q1, a)
+
+
+@njit(cache=True)
+def prob_one(state, q):
+    """Probability that measuring qubit ``q`` gives 1."""
+    lo, mid, hi = _sorted3(q, -1, -1)
+    t = 1 << q
+    p = 0.0
+    for k in range(state.shape[0] >> 1):
+        v = state[_spread(k, lo, mid, hi) | t]
+        p += v.real * v.real + v.imag * v.imag
+    return p
+
+
+@njit(cache=True)
+def collapse(state, q, outcome, prob):
+    """Project qubit ``q`` onto ``outcome`` (which had probability ``prob``) and renormalise."""
+    lo, mid, hi = _sorted3(q, -1, -1)
+    t = 1 << q
+    keep = t if outcome else 0
+    drop = 0 if outcome else t
+    scale = 1.0 / math.sqrt(prob)
+    for k in range(state.shape[0] >> 1):
+        i = _spread(k, lo, mid, hi)
+        state[i | keep] *= scale
+        state[i | drop] = 0j
+
+
+@njit(cache=True)
+def flip(state, q):
+    """Apply X to qubit ``q``."""
+    apply_1q(state, q, 0, -1, -1, 0j, 1 + 0j, 1 + 0j, 0j)
