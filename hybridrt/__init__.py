@@ -1,1 +1,21 @@
-"""hybridrt: an integrated hybrid quantum runtime for Python."""
+"""hybridrt: an integrated hybrid quantum runtime for Python.
+
+Decorate a function with ``@hybridrt.kernel``; inside it allocate qubits, apply
+gates, measure mid-circuit, reset and branch on the outcomes.  It runs on a
+Numba statevector engine, whole shots in compiled code.
+"""
+
+from __future__ import annotations
+
+from .errors import CapacityError, CompileError, HybridrtError, InternalError, KernelRuntimeError, TargetError
+from .kernel import Kernel, kernel
+from .lang import *  # noqa: F403 (the gates, qubit, qubits, mz, reset)
+from .lang import __all__ as _lang_names
+from .result import Result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CapacityError", "CompileError", "HybridrtError", "InternalError", "Kernel", "KernelRuntimeError",
+    "Result", "TargetError", "kernel", *_lang_names,
+]

@@ -1,4 +1,4 @@
-"""Random dynamic programs emitted both as hybridrt kernel source and as an equivalent Qiskit circuit."""
+"""Random dynamic programs as hybridrt kernel source plus an equivalent Qiskit circuit, and tools to compare their samples."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Union
 
+import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Clbit
 from qiskit.circuit.classical import expr
+from qiskit_aer import AerSimulator
+from scipy.stats import chi2_contingency
 
 # name -> (number of angle parameters, number of qubits)
 GATES: dict[str, tuple[int, int]] = {
@@ -216,7 +219,10 @@ def _qiskit_condition(kind: str, bits: tuple[int, ...], c: ClassicalRegister) ->
 
 def _emit_circuit(stmts: list[Stmt], qc: QuantumCircuit, c: ClassicalRegister, i: int | None) -> None:
     for s in stmts:
-        if isinstance(s, Gate):
+        if isinstance(s, Gate) and s.name == "ch":  # Aer has no native ch: Qiskit's own definition
+            for g in ("s", "h", "t", "cx", "tdg", "h", "sdg"):
+                getattr(qc, g)(*(s.qubits if g == "cx" else s.qubits[1:]))
+        elif isinstance(s, Gate):
             getattr(qc, s.name)(*(a.value(i) for a in s.angles), *s.qubits)
         elif isinstance(s, Measure):
             qc.measure(s.qubit, c[s.bit])
@@ -266,3 +272,28 @@ def random_program(seed: int, num_qubits: int | None = None) -> RandomProgram:
     for j in range(n):
         qc.measure(j, c[m + j])
     return RandomProgram(name, "\n".join(lines) + "\n", qc, n, m)
+
+
+_AER = AerSimulator(method="statevector")
+MIN_POOLED = 10  # categories with fewer pooled samples are merged (keeps expected cell counts >= ~5)
+
+
+def aer_counts(program: RandomProgram, shots: int, seed: int) -> dict[str, int]:
+    """Sample the circuit on Aer; keys are plain bitstrings of length num_bits (one register)."""
+    return dict(_AER.run(program.circuit, shots=shots, seed_simulator=seed).result().get_counts())
+
+
+def two_sample_pvalue(a: dict[str, int], b: dict[str, int]) -> float:
+    """Chi-square p-value that two count dicts come from one distribution (rare categories merged)."""
+    keys = sorted(set(a) | set(b), key=lambda k: -(a.get(k, 0) + b.get(k, 0)))
+    table = [[a.get(k, 0), b.get(k, 0)] for k in keys]
+    kept = [row for row in table if sum(row) >= MIN_POOLED]
+    rest = [sum(row[0] for row in table if sum(row) < MIN_POOLED),
+            sum(row[1] for row in table if sum(row) < MIN_POOLED)]
+    if sum(rest) >= MIN_POOLED or not kept:
+        kept.append(rest)
+    elif sum(rest):
+        kept[-1] = [kept[-1][0] + rest[0], kept[-1][1] + rest[1]]
+    if len(kept) < 2:
+        return 1.0
+    return float(chi2_contingency(np.array(kept).T, correction=False).pvalue)

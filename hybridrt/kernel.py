@@ -1,0 +1,138 @@
+"""``@kernel``: a Python function compiled (per argument signature) to IR and bytecode, and run."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable
+
+import numpy as np
+
+from . import ir
+from .assemble import Bytecode, assemble
+from .frontend import compile_kernel, parameter_specs
+from .result import Result
+from .runtime import DEFAULT_MAX_STEPS, run_bytecode
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+class Kernel:
+    """A quantum kernel: call it for one shot, ``run`` it for many.
+
+    >>> import hybridrt as hr
+    >>> from hybridrt import qubits, h, cx, mz
+    >>> @hr.kernel
+    ... def bell() -> tuple[bool, bool]:
+    ...     a, b = qubits(2)
+    ...     h(a)
+    ...     cx(a, b)
+    ...     return mz(a), mz(b)
+    >>> sorted(bell.run(shots=1000, seed=1).counts())
+    [(False, False), (True, True)]
+    """
+
+    def __init__(self, func: Callable[..., Any]):
+        functools.update_wrapper(self, func)
+        self._hybridrt_function = func
+        self._signature = inspect.signature(func)
+        self._specs = {name: spec for name, spec, _ in parameter_specs(func)}
+        self._compiled: dict[tuple[ir.Type, ...], Bytecode] = {}
+
+    @property
+    def name(self) -> str:
+        return self._hybridrt_function.__name__
+
+    def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[ir.Type, ...], list[Any]]:
+        """Check the arguments against the annotations; their types (list lengths included) and values."""
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"kernel {self.name}(): {e}") from None
+        bound.apply_defaults()
+        types, values = [], []
+        for name, value in bound.arguments.items():
+            t, v = _check_argument(self.name, name, self._specs[name], value)
+            types.append(t)
+            values.append(v)
+        return tuple(types), values
+
+    def _bytecode(self, types: tuple[ir.Type, ...]) -> Bytecode:
+        if types not in self._compiled:
+            program = compile_kernel(self._hybridrt_function, dict(zip(self._specs, types)))
+            self._compiled[types] = assemble(program)
+        return self._compiled[types]
+
+    def compile(self, *args: Any, **kwargs: Any) -> ir.Program:
+        """The IR of this kernel for arguments like these (compiled once per signature)."""
+        return self._bytecode(self._bind(args, kwargs)[0]).program
+
+    @property
+    def ir(self) -> ir.Program:
+        """The IR of a kernel whose parameters are all scalars."""
+        types = []
+        for name, spec in self._specs.items():
+            if spec not in ir.CLASSICAL_TYPES:
+                compile_kernel(self._hybridrt_function, {})  # raises the CompileError for a bad annotation
+                raise TypeError(f"kernel {self.name}(): parameter {name!r} is a list; use .compile(*args) "
+                                "to see the IR for arguments of given lengths")
+            types.append(spec)
+        return self._bytecode(tuple(types)).program
+
+    def run(self, *args: Any, shots: int = 1000, seed: int | None = None,
+            max_steps: int = DEFAULT_MAX_STEPS, **kwargs: Any) -> Result:
+        """Run ``shots`` shots; the same ``seed`` gives the same ``Result``."""
+        if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 1:
+            raise ValueError(f"shots must be a positive int, got {shots!r}")
+        if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        types, values = self._bind(args, kwargs)
+        return run_bytecode(self._bytecode(types), values, int(shots), None if seed is None else int(seed),
+                            max_steps)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run one shot and return its value."""
+        return self.run(*args, shots=1, **kwargs).values[0]
+
+    def __repr__(self) -> str:
+        return f"<hybridrt kernel {self.name}{self._signature}>"
+
+
+def kernel(func: Callable[..., Any]) -> Kernel:
+    """Decorator: compile ``func`` as a quantum kernel (lazily, at its first use)."""
+    return Kernel(func)
+
+
+def _check_argument(kernel_name: str, name: str, spec: Any, value: Any) -> tuple[ir.Type, Any]:
+    def bad(expected: str) -> TypeError:
+        return TypeError(f"kernel {kernel_name}(): argument {name!r} must be {expected}, "
+                         f"got {type(value).__name__} {value!r}")
+
+    if spec in ir.CLASSICAL_TYPES:
+        v = _scalar(spec, value)
+        if v is None:
+            raise bad(spec)
+        return spec, v
+    if isinstance(spec, tuple) and spec[0] == "list" and spec[1] in ir.CLASSICAL_TYPES:
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            value = value.tolist()
+        if not isinstance(value, (list, tuple)):
+            raise bad(f"a list of {spec[1]}")
+        items = [_scalar(spec[1], v) for v in value]
+        if any(v is None for v in items):
+            raise bad(f"a list of {spec[1]}")
+        return ir.ArrayType(spec[1], len(items)), items
+    return "?", value  # a missing or unsupported annotation: compiling reports it with its location
+
+
+def _scalar(t: str, v: Any) -> bool | int | float | None:
+    """``v`` as a value of kernel type ``t`` (bool -> int -> float widen), or None."""
+    if isinstance(v, (bool, np.bool_)):
+        return {"bool": bool, "int": int, "float": float}[t](v)
+    if isinstance(v, (int, np.integer)) and t != ir.BOOL:
+        if not _INT64_MIN <= int(v) <= _INT64_MAX:
+            return None
+        return int(v) if t == ir.INT else float(v)
+    if isinstance(v, (float, np.floating)) and t == ir.FLOAT:
+        return float(v)
+    return None

@@ -1,0 +1,88 @@
+"""Running assembled programs on the engine: memory checks, seeds, errors, and the ``Result``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import ir
+from .assemble import Bytecode
+from .errors import CapacityError, KernelRuntimeError
+from .kernels import opcodes as oc
+from .kernels import run_shots
+from .result import Result
+
+DEFAULT_MAX_STEPS = 10_000_000
+MAX_QUBITS = 40
+
+_ERRORS = {
+    oc.ERR_STEPS: "did not finish within {max_steps:,} steps (a runaway loop?); raise max_steps= if it is "
+                  "meant to run longer",
+    oc.ERR_INDEX: "index out of range",
+    oc.ERR_ZERO_DIVISION: "division by zero",
+    oc.ERR_DOMAIN: "math domain error (e.g. sqrt or log of a negative number, a negative power, "
+                   "or a float too large for an int)",
+    oc.ERR_QUBIT_REUSE: "a gate was applied to the same qubit twice",
+}
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation, as the OS reports it."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_capacity(name: str, num_qubits: int) -> None:
+    """Fail up front, clearly, when the statevectors a run needs cannot fit in memory."""
+    need = 16 * (1 << min(num_qubits, 62)) * 2 + 8 * (1 << min(num_qubits, 62))  # state, shot copy, cdf
+    have = available_memory()
+    if num_qubits > MAX_QUBITS or need > have:
+        raise CapacityError(
+            f"kernel {name!r} uses {num_qubits} qubits: simulating it needs about {_bytes(need)} of memory, "
+            f"and {_bytes(have)} is available")
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    raise AssertionError
+
+
+def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None = None,
+                 max_steps: int = DEFAULT_MAX_STEPS, sample_terminal: bool = True) -> Result:
+    """Run ``shots`` shots of ``bc`` with argument values ``args`` (already checked against its params)."""
+    p = bc.program
+    check_capacity(p.name, p.num_qubits)
+    if seed is None:
+        seed = secrets.randbits(63)
+    ints, floats = bc.ints0.copy(), bc.floats0.copy()
+    for slot, value in zip(bc.params, args):
+        pool = floats if slot.is_float else ints
+        if slot.length is None:
+            pool[slot.index] = value
+        else:
+            pool[slot.index: slot.index + slot.length] = value
+    out_i, out_f, status, err_pc, err_shot = run_shots(
+        bc.code, ints, floats, p.num_qubits, shots, np.uint64(seed % 2**64), max_steps,
+        bc.n_out_i, bc.n_out_f, bc.classical_tail, sample_terminal)
+    if status != oc.OK:
+        message = _ERRORS[status].format(max_steps=max_steps)
+        raise KernelRuntimeError(f"kernel {p.name!r}, shot {err_shot}: {message}", bc.locs[err_pc])
+    outputs = []
+    for slot, leaf in zip(bc.outputs, ir.return_leaves(p.returns)):
+        source = out_f if slot.is_float else out_i
+        column = source[:, slot.index] if slot.length is None else source[:, slot.index: slot.index + slot.length]
+        elem = leaf.elem if isinstance(leaf, ir.ArrayType) else leaf
+        outputs.append(column.astype(bool) if elem == ir.BOOL else column.copy())
+    return Result(p.returns, tuple(outputs), seed, shots)
