@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import linecache
 import math
 import textwrap
 from dataclasses import dataclass, field
@@ -80,7 +81,10 @@ class ListVal:
 
 @dataclass(frozen=True)
 class TupleVal:
+    """A tuple, or a list display (``[a, b]``) whose items are not yet stored in an array."""
+
     items: tuple[Any, ...]
+    is_list: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ _INT64 = (-(2**63), 2**63 - 1)
 def describe(v: Value) -> str:
     """How a value is named in error messages."""
     if isinstance(v, (CVal, RVal)):
-        return v.type
+        return _kind(v.type)
     if isinstance(v, QVal):
         return "a qubit"
     if isinstance(v, QRegVal):
@@ -180,6 +184,14 @@ class KernelSource:
     def loc(self, node: ast.AST) -> Loc:
         return Loc(self.file, self.first_line + getattr(node, "lineno", 1) - 1,
                    getattr(node, "col_offset", 0) + self.indent)
+
+    def else_loc(self, node: ast.For | ast.While) -> Loc:
+        """Where a loop's ``else`` keyword is (the AST does not record it)."""
+        for line in range(node.body[-1].end_lineno + 1, node.orelse[0].lineno + 1):  # type: ignore[operator]
+            text = linecache.getline(self.file, self.first_line + line - 1)
+            if text.lstrip().startswith("else"):
+                return Loc(self.file, self.first_line + line - 1, len(text) - len(text.lstrip()))
+        return self.loc(node.orelse[0])
 
     def lookup_global(self, name: str) -> tuple[bool, Any]:
         """Resolve a free name: closure cells, then module globals, then builtins."""
@@ -243,6 +255,16 @@ class _Widen(Exception):
 
 
 @dataclass
+class _Loop:
+    """An enclosing loop: where ``continue`` and ``break`` jump, and the variables bound at each jump."""
+
+    cont: str
+    brk: str
+    conts: list[dict[str, Value]] = field(default_factory=list)  # falling off the end of the body included
+    breaks: list[dict[str, Value]] = field(default_factory=list)
+
+
+@dataclass
 class _Frame:
     """The state of one function being lowered (the kernel itself or an inlined callee)."""
 
@@ -250,7 +272,8 @@ class _Frame:
     env: dict[str, Value]
     mutable: set[str]
     vars: dict[str, ir.Reg] = field(default_factory=dict)
-    loops: list[tuple[str, str]] = field(default_factory=list)  # (continue label, break label)
+    loops: list[_Loop] = field(default_factory=list)
+    partial: set[str] = field(default_factory=set)  # names bound on some but not all paths to a join
     exit_label: str | None = None  # inlined callees: where a return goes
     result: Value | None = None  # inlined callees: the register(s) a return writes
     direct_return: bool = False  # inlined callee whose only return ends its body
@@ -368,14 +391,16 @@ class Compiler:
                 want = self.widened.get(key, t)
                 var = frame.vars[name] = self.b.reg(name, _unify(want, t) or want)
             if var.type not in ir.CLASSICAL_TYPES:
-                raise CompileError(f"variable {name!r} holds {_kind(var.type)} and cannot be assigned {t}", loc)
+                raise CompileError(f"variable {name!r} holds {_kind(var.type)} and cannot be assigned {_kind(t)}",
+                                   loc)
             if t != var.type:
                 if _unify(var.type, t) == var.type:
                     value = self._convert(value, var.type, loc)
                 elif _unify(var.type, t):
                     raise _Widen(key, _unify(var.type, t))  # type: ignore[arg-type]
                 else:
-                    raise CompileError(f"variable {name!r} holds {var.type} and cannot be assigned {t}", loc)
+                    raise CompileError(f"variable {name!r} holds {_kind(var.type)} and cannot be assigned {_kind(t)}",
+                                       loc)
             self.b.emit(ir.Copy(var, self._operand(value), loc))
             frame.env[name] = RVal(var)
         elif isinstance(value, QVal):
@@ -407,6 +432,8 @@ class Compiler:
     def _lookup(self, frame: _Frame, node: ast.Name) -> Value:
         if node.id in frame.env:
             return frame.env[node.id]
+        if node.id in frame.partial:
+            raise self.fail(frame, node, f"variable {node.id!r} is not assigned on every path that reaches here")
         if node.id in frame.mutable or node.id in _assigned_names(frame.src.tree)[0]:
             raise self.fail(frame, node, f"variable {node.id!r} is used before it is assigned")
         found, obj = frame.src.lookup_global(node.id)
@@ -422,7 +449,7 @@ class Compiler:
         if type(obj).__module__ == "numpy" and hasattr(obj, "item"):
             return self._from_python(frame, node, obj.item())
         if isinstance(obj, (tuple, list)):
-            return TupleVal(tuple(self._from_python(frame, node, o) for o in obj))
+            return TupleVal(tuple(self._from_python(frame, node, o) for o in obj), isinstance(obj, list))
         return PyVal(obj)
 
     # -- statements
@@ -465,8 +492,9 @@ class Compiler:
         elif isinstance(s, (ast.Break, ast.Continue)):
             if not frame.loops:
                 raise self.fail(frame, s, f"'{type(s).__name__.lower()}' outside a loop")
-            cont, brk = frame.loops[-1]
-            self.b.jump(brk if isinstance(s, ast.Break) else cont, loc)
+            loop = frame.loops[-1]
+            (loop.breaks if isinstance(s, ast.Break) else loop.conts).append(dict(frame.env))
+            self.b.jump(loop.brk if isinstance(s, ast.Break) else loop.cont, loc)
         elif isinstance(s, ast.Return):
             value = self._expr(frame, s.value) if s.value is not None else None
             self._emit_return(frame, value, loc, s)
@@ -474,7 +502,8 @@ class Compiler:
             pass
         else:
             what = _UNSUPPORTED.get(type(s), f"the statement {type(s).__name__}")
-            raise self.fail(frame, s, f"{what} is not supported in a kernel")
+            hint = ": import at module level instead" if isinstance(s, (ast.Import, ast.ImportFrom)) else ""
+            raise self.fail(frame, s, f"{what} is not supported in a kernel{hint}")
 
     def _assign(self, frame: _Frame, target: ast.expr, value: Value, loc: Loc) -> None:
         if isinstance(target, ast.Name):
@@ -518,29 +547,69 @@ class Compiler:
         then_l, end_l = b.new_label("then"), b.new_label("endif")
         else_l = b.new_label("else") if s.orelse else end_l
         b.terminate(ir.Branch(c, then_l, else_l, frame.src.loc(s)))
+        before = dict(frame.env)
         b.start(then_l)
         self._body(frame, s.body)
-        if b.reachable:
-            b.jump(end_l)
+        ends = [self._leave(frame, end_l)]
+        frame.env = dict(before)
         if s.orelse:
             b.start(else_l)
             self._body(frame, s.orelse)
-            if b.reachable:
-                b.jump(end_l)
+            ends.append(self._leave(frame, end_l))
+        else:
+            ends.append(before)
         b.start(end_l)
+        self._join(frame, s, ends)
 
-    def _loop_body(self, frame: _Frame, body: list[ast.stmt], cont: str, brk: str) -> None:
-        frame.loops.append((cont, brk))
+    def _leave(self, frame: _Frame, label: str) -> dict[str, Value] | None:
+        """Jump to ``label`` if the current block is reachable; the variables bound there, or None."""
+        if not self.b.reachable:
+            return None
+        self.b.jump(label)
+        return dict(frame.env)
+
+    def _join(self, frame: _Frame, node: ast.AST, envs: list[dict[str, Value] | None]) -> None:
+        """Continue where the paths with these variables meet: keep the names that every path binds."""
+        live = [e for e in envs if e is not None]
+        if not live:
+            return  # nothing reaches here: the code that follows is dead
+        joined: dict[str, Value] = {}
+        for name, v in live[0].items():
+            if all(name in e for e in live[1:]):
+                other = next((e[name] for e in live[1:] if e[name] != v), v)
+                if other != v:
+                    raise self.fail(frame, node, f"{name!r} is {describe(v)} on one path through this "
+                                    f"{type(node).__name__.lower()} and {describe(other)} on another; only int, "
+                                    "float, bool, qubit and list variables can take different values on different "
+                                    "paths")
+                joined[name] = v
+        frame.partial |= {n for e in live for n in e} - joined.keys()
+        frame.env = joined
+
+    def _loop_body(self, frame: _Frame, body: list[ast.stmt], cont: str, brk: str) -> _Loop:
+        loop = _Loop(cont, brk)
+        frame.loops.append(loop)
         self.loop_depth += 1
         self._body(frame, body)
         self.loop_depth -= 1
         frame.loops.pop()
-        if self.b.reachable:
-            self.b.jump(cont)
+        loop.conts.append(self._leave(frame, cont))  # type: ignore[arg-type]
+        return loop
+
+    def _after_loop(self, frame: _Frame, node: ast.AST, before: dict[str, Value], loop: _Loop,
+                    may_skip: bool, exits: bool = True) -> None:
+        """The variables bound after a loop: on its normal exit (``exits``) and at each ``break``."""
+        ends: list[dict[str, Value] | None] = list(loop.breaks)
+        if exits and may_skip:
+            ends.append(before)
+        elif exits:  # the body runs at least once: the exit sees what its end and each continue bind
+            self._join(frame, node, loop.conts)
+            ends.append(dict(frame.env))
+        self._join(frame, node, ends)
 
     def _while(self, frame: _Frame, s: ast.While) -> None:
         if s.orelse:
-            raise self.fail(frame, s.orelse[0], "'while ... else' is not supported in a kernel")
+            raise CompileError("'while ... else' is not supported in a kernel", frame.src.else_loc(s))
         b = self.b
         head, body, end = b.new_label("while"), b.new_label("body"), b.new_label("endwhile")
         b.jump(head)
@@ -550,13 +619,15 @@ class Compiler:
             b.jump(body if cond.value else end)
         else:
             b.terminate(ir.Branch(self._truth(frame, s.test, cond), body, end, frame.src.loc(s)))
+        before = dict(frame.env)
         b.start(body)
-        self._loop_body(frame, s.body, head, end)
+        loop = self._loop_body(frame, s.body, head, end)
         b.start(end)
+        self._after_loop(frame, s, before, loop, True, exits=not (isinstance(cond, CVal) and cond.value))
 
     def _for(self, frame: _Frame, s: ast.For) -> None:
         if s.orelse:
-            raise self.fail(frame, s.orelse[0], "'for ... else' is not supported in a kernel")
+            raise CompileError("'for ... else' is not supported in a kernel", frame.src.else_loc(s))
         loc = frame.src.loc(s)
         it = s.iter
         if isinstance(it, ast.Call) and isinstance(self._callee(frame, it.func), PyVal) \
@@ -574,13 +645,15 @@ class Compiler:
             cond = b.reg("t", ir.BOOL)
             b.emit(ir.Binary(cond, "lt", counter, ir.const(seq.length), loc))
             b.terminate(ir.Branch(cond, body, end, loc))
+            before = dict(frame.env)
             b.start(body)
             self._assign(frame, s.target, self._load(seq, counter, loc), loc)
-            self._loop_body(frame, s.body, latch, end)
+            loop = self._loop_body(frame, s.body, latch, end)
             b.start(latch)
             b.emit(ir.Binary(counter, "add", counter, ir.const(1), loc))
             b.jump(head)
             b.start(end)
+            self._after_loop(frame, s, before, loop, seq.length == 0)
             return
         if isinstance(seq, QRegVal):
             items = [seq.qubit(k) for k in range(seq.length)]
@@ -589,13 +662,17 @@ class Compiler:
         else:
             raise self.fail(frame, it, f"cannot iterate over {describe(seq)}")
         end = b.new_label("endfor")
+        breaks: list[dict[str, Value]] = []
         for item in items:  # a compile-time sequence: unroll
             nxt = b.new_label("next")
             self._assign(frame, s.target, item, loc)
-            self._loop_body(frame, s.body, nxt, end)
+            loop = self._loop_body(frame, s.body, nxt, end)
+            breaks += loop.breaks
             b.start(nxt)
+            self._join(frame, s, loop.conts)
         b.jump(end)
         b.start(end)
+        self._join(frame, s, [*breaks, dict(frame.env)])
 
     def _for_range(self, frame: _Frame, s: ast.For, call: ast.Call) -> None:
         loc = frame.src.loc(s)
@@ -625,13 +702,17 @@ class Compiler:
         cond = b.reg("t", ir.BOOL)
         b.emit(ir.Binary(cond, "lt" if step.value > 0 else "gt", counter, stop_op, loc))
         b.terminate(ir.Branch(cond, body, end, loc))
+        before = dict(frame.env)
         b.start(body)
         self._assign(frame, s.target, RVal(counter), loc)
-        self._loop_body(frame, s.body, latch, end)
+        loop = self._loop_body(frame, s.body, latch, end)
         b.start(latch)
         b.emit(ir.Binary(counter, "add", counter, ir.const(step.value), loc))
         b.jump(head)
         b.start(end)
+        known = isinstance(start, CVal) and isinstance(stop, CVal)
+        runs = known and len(range(start.value, stop.value, step.value)) > 0  # type: ignore[union-attr]
+        self._after_loop(frame, s, before, loop, not runs)
 
     # -- returns
 
@@ -650,7 +731,8 @@ class Compiler:
             leaves: list[ir.Operand] = []
             rt: Any = None
         else:
-            leaves, rt = self._return_leaves(frame, where, value, frame.returns, loc)
+            expr = node.value if isinstance(node, ast.Return) and node.value is not None else where
+            leaves, rt = self._return_leaves(frame, expr, value, frame.returns, loc)
         if self.return_type == "?":
             self.return_type = rt
         elif self.return_type != rt:
@@ -659,30 +741,33 @@ class Compiler:
         self.b.terminate(ir.Return(tuple(leaves), loc))
 
     def _return_leaves(self, frame: _Frame, node: ast.AST, value: Value, spec: Any, loc: Loc):
-        if isinstance(value, TupleVal):
+        if isinstance(value, TupleVal) and not value.is_list and not (isinstance(spec, tuple) and spec[0] == "list"):
             specs = spec[1:] if isinstance(spec, tuple) and spec[0] == "tuple" else ["?"] * len(value.items)
             if len(specs) != len(value.items):
-                raise self.fail(frame, node, f"returns a tuple of {len(value.items)} values, annotated "
-                                f"{len(specs)}")
-            pairs = [self._return_leaf(frame, node, v, sp, loc) for v, sp in zip(value.items, specs)]
+                raise self.fail(frame, node, f"returns a tuple of {len(value.items)} values, but the return "
+                                f"annotation has {len(specs)}")
+            nodes = node.elts if isinstance(node, ast.Tuple) and len(node.elts) == len(specs) else [node] * len(specs)
+            pairs = [self._return_leaf(frame, n, v, sp, loc) for n, v, sp in zip(nodes, value.items, specs)]
             return [p[0] for p in pairs], ir.TupleType(tuple(p[1] for p in pairs))
         leaf, t = self._return_leaf(frame, node, value, spec, loc)
         return [leaf], t
 
     def _return_leaf(self, frame: _Frame, node: ast.AST, value: Value, spec: Any, loc: Loc):
-        if isinstance(value, TupleVal) and isinstance(spec, tuple) and spec[0] == "list":
+        if isinstance(value, TupleVal) and (value.is_list or isinstance(spec, tuple) and spec[0] == "list"):
             value = self._list_display(frame, node, list(value.items), loc)
         if isinstance(value, ListVal):
             if isinstance(spec, tuple) and spec[0] == "list" and spec[1] not in ("?", value.elem):
                 value = self._convert_list(value, spec[1], loc)
             elif spec not in ("?",) and not (isinstance(spec, tuple) and spec[0] == "list"):
-                raise self.fail(frame, node, f"returns {describe(value)}, annotated {_spec_text(spec)}")
+                raise self.fail(frame, node, f"returns {describe(value)}, but the return annotation says "
+                                f"{_spec_text(spec)}")
             return value.reg, value.reg.type
         if isinstance(value, SCALARS):
-            if spec in ir.CLASSICAL_TYPES:
-                value = self._convert(value, spec, loc, what=f"a return value annotated {spec}")
-            elif spec != "?":
-                raise self.fail(frame, node, f"returns {describe(value)}, annotated {_spec_text(spec)}")
+            if spec != "?" and (spec not in ir.CLASSICAL_TYPES or _unify(spec, value.type) != spec):
+                raise self.fail(frame, node, f"returns {describe(value)}, but the return annotation says "
+                                f"{_spec_text(spec)}")
+            if spec != "?":
+                value = self._convert(value, spec, loc)
             return self._operand(value), value.type
         raise self.fail(frame, node, f"a kernel cannot return {describe(value)}; return bool, int, float, "
                         "or lists and tuples of them (measure qubits with mz)")
@@ -693,7 +778,8 @@ class Compiler:
             held = holder.items if isinstance(holder, TupleVal) else [None] * len(value.items)
             if len(held) != len(value.items):
                 raise self.fail(frame, node, "returns tuples of different lengths")
-            return TupleVal(tuple(self._store_result(frame, node, h, v, loc) for h, v in zip(held, value.items)))
+            return TupleVal(tuple(self._store_result(frame, node, h, v, loc) for h, v in zip(held, value.items)),
+                            value.is_list)
         if isinstance(value, SCALARS):
             if holder is None:
                 holder = RVal(self.b.reg("ret", value.type))
@@ -742,7 +828,7 @@ class Compiler:
         if isinstance(node, ast.Subscript):
             return self._subscript(frame, node)
         if isinstance(node, (ast.Tuple, ast.List)):
-            return TupleVal(tuple(self._expr(frame, e) for e in node.elts))
+            return TupleVal(tuple(self._expr(frame, e) for e in node.elts), isinstance(node, ast.List))
         what = _UNSUPPORTED.get(type(node), f"the expression {type(node).__name__}")
         raise CompileError(f"{what} is not supported in a kernel", loc)
 
@@ -852,45 +938,61 @@ class Compiler:
         return RVal(dest)
 
     def _boolop(self, frame: _Frame, node: ast.BoolOp) -> CVal | RVal:
-        """``and``/``or`` with short-circuit evaluation; the result is a bool."""
-        is_and = isinstance(node.op, ast.And)
+        return self._shortcircuit(frame, isinstance(node.op, ast.And),
+                                  [(e, lambda e=e: self._expr(frame, e)) for e in node.values])  # type: ignore[misc]
+
+    def _shortcircuit(self, frame: _Frame, is_and: bool,
+                      operands: list[tuple[ast.AST, Callable[[], Value]]]) -> CVal | RVal:
+        """``and``/``or`` as Python: the value of the first operand that decides (else the last), each
+        operand evaluated only when reached; the result has the operands' common type."""
         b = self.b
-        result: ir.Reg | None = None
-        end = b.new_label("endbool")
-        for k, e in enumerate(node.values):
-            c = self._cast(self._scalar(frame, e, self._expr(frame, e), "an operand of and/or"), ir.BOOL,
-                           frame.src.loc(e))
-            last = k == len(node.values) - 1
-            if isinstance(c, CVal):
-                if c.value != is_and or last:  # decides the result here
-                    if result is None:
-                        return CVal(c.value)
-                    b.emit(ir.Copy(result, ir.const(c.value)))
-                    b.jump(end)
-                    b.start(b.new_label("dead"))
-                continue
-            if result is None:
-                result = b.reg("t", ir.BOOL)
-            b.emit(ir.Copy(result, c.reg))
-            if not last:
+        deciders: list[tuple[str, CVal | RVal, Loc]] = []  # (block that writes the result, value, loc)
+        for k, (node, evaluate) in enumerate(operands):
+            loc = frame.src.loc(node)
+            v = self._scalar(frame, node, evaluate(), "an operand of and/or")
+            last = k == len(operands) - 1
+            if isinstance(v, CVal):
+                if bool(v.value) == is_and and not last:
+                    continue  # does not decide: the next operand does
+                if not deciders:
+                    return v
+                deciders.append((b.new_label("bool"), v, loc))
+                b.jump(deciders[-1][0], loc)
+                break
+            deciders.append((b.new_label("bool"), v, loc))
+            if last:
+                b.jump(deciders[-1][0], loc)
+            else:
                 nxt = b.new_label("and" if is_and else "or")
-                b.terminate(ir.Branch(c.reg, nxt, end) if is_and else ir.Branch(c.reg, end, nxt))
+                c = self._truth(frame, node, v)
+                b.terminate(ir.Branch(c, nxt, deciders[-1][0], loc) if is_and
+                            else ir.Branch(c, deciders[-1][0], nxt, loc))
                 b.start(nxt)
-        if b.reachable:
+        t = ir.BOOL
+        for _, v, _ in deciders:
+            t = _unify(t, v.type)  # type: ignore[assignment]
+        result, end = b.reg("t", t), b.new_label("endbool")
+        for label, v, loc in deciders:
+            b.start(label)
+            b.emit(ir.Copy(result, self._operand(self._convert(v, t, loc)), loc))
             b.jump(end)
         b.start(end)
-        return RVal(result) if result is not None else CVal(is_and)
+        return RVal(result)
 
     def _compare(self, frame: _Frame, node: ast.Compare) -> CVal | RVal:
-        if len(node.ops) == 1:
-            return self._compare1(frame, node, node.ops[0], self._expr(frame, node.left),
-                                  self._expr(frame, node.comparators[0]))
-        chain = ast.BoolOp(ast.And(), [])
-        left = node.left
-        for op, right in zip(node.ops, node.comparators):
-            chain.values.append(ast.copy_location(ast.Compare(left, [op], [right]), node))
-            left = right
-        return self._boolop(frame, ast.copy_location(chain, node))
+        """``a < b <= c`` as Python: ``a < b and b <= c`` with ``b`` evaluated once."""
+        values = [self._expr(frame, node.left)]
+
+        def link(op: ast.cmpop, right: ast.expr) -> Callable[[], Value]:
+            def evaluate() -> Value:
+                values.append(self._expr(frame, right))
+                return self._compare1(frame, node, op, values[-2], values[-1])
+            return evaluate
+
+        links = [link(op, right) for op, right in zip(node.ops, node.comparators)]
+        if len(links) == 1:
+            return links[0]()  # type: ignore[return-value]
+        return self._shortcircuit(frame, True, [(node, f) for f in links])
 
     def _compare1(self, frame: _Frame, node: ast.AST, op: ast.cmpop, a: Value, b: Value) -> CVal | RVal:
         name = _CMPOPS.get(type(op))
@@ -1159,6 +1261,11 @@ class Compiler:
             params = f"{npar} angle{'s' if npar > 1 else ''} and " if npar else ""
             raise self.fail(frame, node, f"{name}() takes {params}{nq} qubit{'s' if nq > 1 else ''}, "
                             f"got {len(args)} arguments")
+        for a, v in zip(node.args[:npar], args[:npar]):
+            if isinstance(v, (QVal, QRegVal)):
+                sig = ", ".join(["theta", "phi", "lam"][:npar] + (["q"] if nq == 1 else [f"q{k}" for k in range(nq)]))
+                raise self.fail(frame, a, f"{name}() expects an angle here, got {describe(v)}: a gate's angles "
+                                f"come before its qubits, as in {name}({sig})")
         params = [self._operand(self._convert(self._scalar(frame, a, v, f"an angle of {name}()"), ir.FLOAT, loc,
                                               what=f"an angle of {name}()"))
                   for a, v in zip(node.args[:npar], args[:npar])]
@@ -1180,8 +1287,8 @@ class Compiler:
         loc = frame.src.loc(node)
         self.depth += 1
         if self.depth > MAX_INLINE_DEPTH:
-            raise CompileError(f"kernel calls nested more than {MAX_INLINE_DEPTH} deep: unbounded recursion? "
-                               "(recursion must end on values known at compile time)", loc)
+            raise CompileError(f"calls to {func.__name__}() nested more than {MAX_INLINE_DEPTH} deep: unbounded "
+                               "recursion? (recursion must end on values known at compile time)", loc)
         src = KernelSource.of(func) if func is not frame.src.func else frame.src
         callee = self._new_frame(src)
         a = src.tree.args
@@ -1236,7 +1343,10 @@ def _unify(a: str, b: str) -> str | None:
 
 
 def _kind(t: ir.Type) -> str:
-    return "a qubit" if t == ir.QUBIT else f"a list of {t.length} {t.elem}s" if isinstance(t, ir.ArrayType) else t
+    """A type as named in error messages: "an int", "a qubit", "a list of 3 bools"."""
+    if isinstance(t, ir.ArrayType):
+        return f"a list of {t.length} {t.elem}s"
+    return f"an {t}" if t == ir.INT else f"a {t}"
 
 
 def _spec_text(spec: Any) -> str:

@@ -1,0 +1,7 @@
+import hybridrt as hr
+
+
+@hr.kernel
+def k() -> float:
+    import math
+    return math.pi
