@@ -63,6 +63,8 @@ def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None
                  max_steps: int = DEFAULT_MAX_STEPS, sample_terminal: bool = True) -> Result:
     """Run ``shots`` shots of ``bc`` with argument values ``args`` (already checked against its params)."""
     p = bc.program
+    if shots < 1:
+        raise ValueError(f"shots must be a positive int, got {shots!r}")
     check_capacity(p.name, p.num_qubits)
     if seed is None:
         seed = secrets.randbits(63)

@@ -5,7 +5,11 @@ Plain arrays in and out; nothing here imports the rest of hybridrt.
 
 from __future__ import annotations
 
-from .drivers import run_shots
-from .statevector import apply_gate
+from .cache import drop_stale_cache
+
+drop_stale_cache()
+
+from .drivers import run_shots  # noqa: E402 (after the cache check)
+from .statevector import apply_gate  # noqa: E402
 
 __all__ = ["apply_gate", "run_shots"]

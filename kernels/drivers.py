@@ -72,6 +72,7 @@ def run_shots(code, ints0, floats0, num_qubits, shots, seed, max_steps, n_out_i,
         _perform(code, pc, ints, state, q, p1, _outcome(p1, 0.0))
         draws += 1
         pc += 1
+    steps -= 1  # the event at pc runs again, and is counted, in each shot
     if sample_terminal and classical_tail[pc]:
         status, err_pc, err_shot = _sample_terminal(
             code, ints, floats, state, pc, steps, max_steps, seed, draws, out_i, out_f)
@@ -95,7 +96,11 @@ def _trajectories(code, ints, floats, state, pc0, steps0, max_steps, seed, draws
     wi = np.empty_like(ints)
     wf = np.empty_like(floats)
     stream = np.empty(1, np.uint64)
+    prefix_i = out_i[0].copy()
+    prefix_f = out_f[0].copy()
     for s in range(out_i.shape[0]):
+        out_i[s] = prefix_i
+        out_f[s] = prefix_f
         work[:] = state
         wi[:] = ints
         wf[:] = floats
@@ -123,7 +128,11 @@ def _sample_terminal(code, ints, floats, state, pc0, steps0, max_steps, seed, dr
     wi = np.empty_like(ints)
     wf = np.empty_like(floats)
     stream = np.empty(1, np.uint64)
+    prefix_i = out_i[0].copy()
+    prefix_f = out_f[0].copy()
     for s in range(out_i.shape[0]):
+        out_i[s] = prefix_i
+        out_f[s] = prefix_f
         wi[:] = ints
         wf[:] = floats
         _start_stream(stream, seed, s, draws)

@@ -33,8 +33,8 @@ from .opcodes import (
     FN_ACOS,
     FN_ACOSH,
     FN_ASIN,
+    FN_ASINH,
     FN_ATAN,
-    FN_ATANH,
     FN_COS,
     FN_COSH,
     FN_EXP,
@@ -111,20 +111,25 @@ def _ipow(base, exp):
 
 @njit(cache=True)
 def _fmod_py(a, b):
+    """Python's ``a % b`` for floats (b != 0): the sign of the divisor, a zero result signed as b."""
     r = np.fmod(a, b)
-    if r != 0.0 and (r < 0.0) != (b < 0.0):
-        r += b
+    if r != 0.0:
+        if (r < 0.0) != (b < 0.0):
+            r += b
+    else:
+        r = math.copysign(0.0, b)
     return r
 
 
 @njit(cache=True)
 def _ffloordiv_py(a, b):
+    """Python's ``a // b`` for floats (b != 0), as CPython's float_floor_div; stays a float (inf, nan)."""
     mod = np.fmod(a, b)
     div = (a - mod) / b
     if mod != 0.0 and (b < 0.0) != (mod < 0.0):
         div -= 1.0
-    if div != 0.0:
-        fl = math.floor(div)
+    if div != 0.0:  # also nan
+        fl = np.floor(div)  # np.floor keeps a float; math.floor would convert to int
         if div - fl > 0.5:
             fl += 1.0
         return fl
@@ -132,34 +137,49 @@ def _ffloordiv_py(a, b):
 
 
 @njit(cache=True)
+def _fpow_py(x, y):
+    """Python's ``x ** y`` for floats; returns (value, ok).
+
+    The platform pow (C99 Annex F) gives Python's value wherever Python gives one.  Python
+    raises exactly where both operands are finite and the result is not: a negative base to
+    a non-integer power (nan), 0.0 to a negative power and overflow (inf).
+    """
+    f = x ** y
+    # the operands are only looked at in the rare case of a nan or infinite result
+    if not abs(f) < math.inf and abs(x) < math.inf and abs(y) < math.inf:
+        return 0.0, False
+    return f, True
+
+
+@njit(cache=True)
 def _funary(fn, x):
-    """Apply FUNARY function ``fn``; returns (value, ok)."""
+    """Apply FUNARY function ``fn`` as Python's ``math`` does; returns (value, ok).
+
+    Python's rule (``math_1``): a nan result from a non-nan argument is a domain error
+    (ValueError), an infinite result from a finite argument a singularity or overflow.
+    """
     if fn == FN_NEG:
         return -x, True
     if fn == FN_ABS:
         return abs(x), True
     if fn == FN_SQRT:
-        return (math.sqrt(x), True) if x >= 0.0 else (0.0, False)
-    if fn == FN_LOG or fn == FN_LOG2 or fn == FN_LOG10:
-        if not x > 0.0:
-            return 0.0, False
-        if fn == FN_LOG:
-            return math.log(x), True
-        return (math.log2(x), True) if fn == FN_LOG2 else (math.log10(x), True)
-    if fn == FN_ASIN or fn == FN_ACOS:
-        if not -1.0 <= x <= 1.0:
-            return 0.0, False
-        return (math.asin(x), True) if fn == FN_ASIN else (math.acos(x), True)
-    if fn == FN_ACOSH:
-        return (math.acosh(x), True) if x >= 1.0 else (0.0, False)
-    if fn == FN_ATANH:
-        return (math.atanh(x), True) if -1.0 < x < 1.0 else (0.0, False)
-    if fn == FN_SIN:
+        r = math.sqrt(x)
+    elif fn == FN_LOG:
+        r = math.log(x)
+    elif fn == FN_LOG2:
+        r = math.log2(x)
+    elif fn == FN_LOG10:
+        r = math.log10(x)
+    elif fn == FN_SIN:
         r = math.sin(x)
     elif fn == FN_COS:
         r = math.cos(x)
     elif fn == FN_TAN:
         r = math.tan(x)
+    elif fn == FN_ASIN:
+        r = math.asin(x)
+    elif fn == FN_ACOS:
+        r = math.acos(x)
     elif fn == FN_ATAN:
         r = math.atan(x)
     elif fn == FN_EXP:
@@ -170,11 +190,22 @@ def _funary(fn, x):
         r = math.cosh(x)
     elif fn == FN_TANH:
         r = math.tanh(x)
-    else:  # FN_ASINH
+    elif fn == FN_ASINH:
         r = math.asinh(x)
-    if math.isinf(r) and not math.isinf(x):
-        return 0.0, False  # overflow, as Python's OverflowError
+    elif fn == FN_ACOSH:
+        r = math.acosh(x)
+    else:  # FN_ATANH
+        r = math.atanh(x)
+    if not abs(r) < math.inf:  # rare: nan or inf
+        if math.isnan(r):
+            if not math.isnan(x):
+                return 0.0, False  # domain error, e.g. sqrt(-1), sin(inf)
+        elif abs(x) < math.inf:
+            return 0.0, False  # singularity (log(0), atanh(1)) or overflow (exp(1000))
     return r, True
+
+
+_INT64_LIMIT = 9.223372036854775808e18  # 2.0**63
 
 
 @njit(cache=True)
@@ -197,9 +228,9 @@ def execute(code, ints, floats, state, out_i, out_f, pc, steps, max_steps):
             q0 = ints[b]
             q1 = ints[c]
             q2 = ints[code[pc, 4]]
-            if a >= G_CX:  # two or more qubits: they must differ
-                if q0 == q1 or ((a == G_CCX or a == G_CSWAP) and (q2 == q0 or q2 == q1)):
-                    return ERR_QUBIT_REUSE, pc, steps
+            # two or more qubits (ids from G_CX on): they must differ
+            if a >= G_CX and (q0 == q1 or ((a == G_CCX or a == G_CSWAP) and (q2 == q0 or q2 == q1))):
+                return ERR_QUBIT_REUSE, pc, steps
             apply_gate(state, a, q0, q1, q2, floats[code[pc, 5]], floats[code[pc, 6]], floats[code[pc, 7]])
         elif op == MEASURE:
             return PAUSE_MEASURE, pc, steps
@@ -227,7 +258,10 @@ def execute(code, ints, floats, state, out_i, out_f, pc, steps, max_steps):
             elif op == IFLOORDIV or op == IMOD:
                 if y == 0:
                     return ERR_ZERO_DIVISION, pc, steps
-                r = x // y if op == IFLOORDIV else x % y
+                if y == -1:  # Python: x // -1 == -x (wraps for INT64_MIN), x % -1 == 0
+                    r = -x if op == IFLOORDIV else 0
+                else:
+                    r = x // y if op == IFLOORDIV else x % y
             elif op == IPOW:
                 if y < 0:
                     return ERR_DOMAIN, pc, steps
@@ -270,9 +304,9 @@ def execute(code, ints, floats, state, out_i, out_f, pc, steps, max_steps):
                 else:
                     f = _ffloordiv_py(x, y)
             elif op == FPOW:
-                if (x < 0.0 and y != math.floor(y)) or (x == 0.0 and y < 0.0):
+                f, ok = _fpow_py(x, y)
+                if not ok:
                     return ERR_DOMAIN, pc, steps
-                f = x ** y
             elif op == FMIN:
                 f = min(x, y)
             elif op == FMAX:
@@ -327,13 +361,14 @@ def execute(code, ints, floats, state, out_i, out_f, pc, steps, max_steps):
         elif op == I2F:
             floats[a] = float(ints[b])
         elif op == F2I:
-            x = floats[b]
-            if math.isnan(x) or math.isinf(x) or abs(x) >= 9.223372036854775e18:
-                return ERR_DOMAIN, pc, steps
             if c == ROUND_FLOOR:
-                x = math.floor(x)
+                x = np.floor(floats[b])
             elif c == ROUND_CEIL:
-                x = math.ceil(x)
+                x = np.ceil(floats[b])
+            else:
+                x = np.trunc(floats[b])
+            if not -_INT64_LIMIT <= x < _INT64_LIMIT:  # also nan and +-inf
+                return ERR_DOMAIN, pc, steps
             ints[a] = int(x)
         elif op == FUNARY:
             f, ok = _funary(c, floats[b])

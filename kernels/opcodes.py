@@ -17,26 +17,58 @@ Code
     COPY_I  dst src            I[dst] = I[src]
     COPY_F  dst src            F[dst] = F[src]
     I<op>   dst a b            I[dst] = I[a] op I[b] for op in ADD SUB MUL FLOORDIV MOD
-                               POW MIN MAX AND OR XOR SHL SHR (Python semantics on int64,
-                               wrapping on overflow; FLOORDIV/MOD by 0 -> ERR_ZERO_DIVISION;
-                               POW with negative exponent -> ERR_DOMAIN; SHL/SHR by a
-                               negative count -> ERR_DOMAIN, by >= 64: SHL gives 0, SHR gives
-                               0 or -1 by sign)
+                               POW MIN MAX AND OR XOR SHL SHR: Python's int result reduced
+                               to int64 (mod 2**64, two's complement), so ADD/SUB/MUL/POW
+                               wrap and INT64_MIN // -1 == INT64_MIN, INT64_MIN % -1 == 0.
+                               FLOORDIV/MOD floor (the remainder takes the divisor's sign);
+                               by 0 -> ERR_ZERO_DIVISION.  POW with a negative exponent ->
+                               ERR_DOMAIN (0 ** 0 == 1).  SHL/SHR by a negative count ->
+                               ERR_DOMAIN, by >= 64: SHL gives 0, SHR gives 0 or -1 by sign.
+                               MIN/MAX as Python's min(a, b), max(a, b).
     F<op>   dst a b            F[dst] = F[a] op F[b] for op in ADD SUB MUL DIV FLOORDIV MOD
-                               POW MIN MAX ATAN2 (Python float semantics: DIV/FLOORDIV/MOD by
-                               0.0 -> ERR_ZERO_DIVISION; POW of a negative base to a
-                               non-integer power, or 0.0 to a negative power -> ERR_DOMAIN)
+                               POW MIN MAX ATAN2, exactly Python's float operation (bit for bit,
+                               signs of zero included; a nan is any nan):
+                               ADD SUB MUL DIV: IEEE 754 double arithmetic; overflow gives
+                                 +-inf (no error).
+                               DIV FLOORDIV MOD by +-0.0 -> ERR_ZERO_DIVISION.
+                               MOD as CPython: r = fmod(a, b); a non-zero r of the other sign
+                                 than b gets b added; a zero r gets b's sign (-4.0 % 2.0 == 0.0,
+                                 4.0 % -2.0 == -0.0); -1.0 % inf == inf; inf % 1.0 is nan.
+                               FLOORDIV as CPython: d = (a - fmod(a, b)) / b, minus 1 where the
+                                 fmod was non-zero and of the other sign than b; a non-zero d is
+                                 snapped to the nearest integral float (floor(d), plus 1 if
+                                 d - floor(d) > 0.5), a zero d becomes copysign(0.0, a / b).  It
+                                 stays a float: 1e308 // 1e-308 == inf, inf // 1.0 is nan.
+                               POW as Python's a ** b, whose values are C99 pow's: ERR_DOMAIN
+                                 exactly where Python raises, which is exactly where both
+                                 operands are finite and the result is not: a negative base to
+                                 a non-integer power (Python's complex result), +-0.0 to a
+                                 negative power (ZeroDivisionError) and overflow to +-inf
+                                 (OverflowError); underflow is no error.  Otherwise Python's
+                                 value, e.g. (-inf) ** 0.5 == inf, 0.0 ** -inf == inf,
+                                 (-2.0) ** nan is nan, 1.0 ** nan == 1.0, nan ** 0.0 == 1.0.
+                               MIN/MAX as Python's min(a, b), max(a, b): b if b < a (b > a)
+                                 else a, so a nan a is kept and a nan b is ignored.
+                               ATAN2 as math.atan2(a, b).
     I<cmp>  dst a b            I[dst] = I[a] cmp I[b] (0/1), cmp in EQ NE LT LE GT GE
-    F<cmp>  dst a b            I[dst] = F[a] cmp F[b] (0/1)
-    INEG IABS INVERT  dst a    I[dst] = -I[a], abs(I[a]), ~I[a]
+    F<cmp>  dst a b            I[dst] = F[a] cmp F[b] (0/1), IEEE (nan != nan)
+    INEG IABS INVERT  dst a    I[dst] = -I[a], abs(I[a]), ~I[a], wrapping as above
+                               (-INT64_MIN == abs(INT64_MIN) == INT64_MIN)
     NOT     dst a              I[dst] = 1 - I[a]
     I2B     dst a              I[dst] = I[a] != 0
-    F2B     dst a              I[dst] = F[a] != 0.0
-    I2F     dst a              F[dst] = float(I[a])
-    F2I     dst a b            I[dst] = trunc (b=0), floor (b=1) or ceil (b=2) of F[a];
-                               nan or +-inf -> ERR_DOMAIN
-    FUNARY  dst a fn           F[dst] = fn(F[a]), fn one of the FN_* ids below
-                               (math-domain violations, e.g. sqrt(-1) -> ERR_DOMAIN)
+    F2B     dst a              I[dst] = F[a] != 0.0 (nan gives 1)
+    I2F     dst a              F[dst] = float(I[a]) (rounded to nearest)
+    F2I     dst a b            r = trunc (b=0), floor (b=1) or ceil (b=2) of F[a], as a float;
+                               I[dst] = r if -2**63 <= r < 2**63, else ERR_DOMAIN (so nan,
+                               +-inf and every float from 2**63 up or below -2**63 fail, and
+                               -2**63 itself converts)
+    FUNARY  dst a fn           F[dst] = fn(F[a]), fn one of the FN_* ids below, exactly as
+                               Python's math function (NEG, ABS: unary -, abs()).  A nan
+                               argument gives nan, no error.  ERR_DOMAIN exactly where Python
+                               raises: a nan result from a non-nan argument (sqrt(-1.0),
+                               log(-1.0), asin(2.0), acosh(0.5), sin/cos/tan(+-inf)), or an
+                               infinite result from a finite argument (log(0.0), atanh(1.0),
+                               and overflow: exp(1000.0), sinh/cosh(+-1000.0))
     QUBIT_AT dst base step length idx
                                0 <= I[idx] < length else ERR_INDEX;
                                I[dst] = base + I[idx] * step
