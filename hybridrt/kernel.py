@@ -34,14 +34,31 @@ class Kernel:
 
     def __init__(self, func: Callable[..., Any]):
         functools.update_wrapper(self, func)
-        self._hybridrt_function = func
+        self._hybridrt_function: Callable[..., Any] | None = func
+        self._program: ir.Program | None = None
+        self._name = func.__name__
         self._signature = inspect.signature(func)
         self._specs = {name: spec for name, spec, _ in parameter_specs(func)}
         self._compiled: dict[tuple[ir.Type, ...], Bytecode] = {}
 
+    @classmethod
+    def from_ir(cls, program: ir.Program) -> "Kernel":
+        """A kernel that runs a ready IR program (e.g. loaded from QIR); its parameters are the program's."""
+        k = cls.__new__(cls)
+        k._hybridrt_function = None
+        k._program = ir.verify(program)
+        k._name = k.__name__ = k.__qualname__ = program.name
+        k.__doc__ = f"Kernel {program.name!r} from IR."
+        k._signature = inspect.Signature(
+            [inspect.Parameter(r.name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for r in program.params])
+        k._specs = {r.name: ("list", r.type.elem) if isinstance(r.type, ir.ArrayType) else r.type
+                    for r in program.params}
+        k._compiled = {}
+        return k
+
     @property
     def name(self) -> str:
-        return self._hybridrt_function.__name__
+        return self._name
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[ir.Type, ...], list[Any]]:
         """Check the arguments against the annotations; their types (list lengths included) and values."""
@@ -59,7 +76,15 @@ class Kernel:
 
     def _bytecode(self, types: tuple[ir.Type, ...]) -> Bytecode:
         if types not in self._compiled:
-            program = compile_kernel(self._hybridrt_function, dict(zip(self._specs, types)))
+            if self._program is not None:
+                for r, t in zip(self._program.params, types):
+                    if t != r.type:
+                        raise TypeError(f"kernel {self.name}(): argument {r.name!r} must be a list of "
+                                        f"{r.type.length} {r.type.elem}s, got {t.length}")  # type: ignore[union-attr]
+                program = self._program
+            else:
+                assert self._hybridrt_function is not None
+                program = compile_kernel(self._hybridrt_function, dict(zip(self._specs, types)))
             self._compiled[types] = assemble(program)
         return self._compiled[types]
 
@@ -73,6 +98,9 @@ class Kernel:
         types = []
         for name, spec in self._specs.items():
             if spec not in ir.CLASSICAL_TYPES:
+                if self._program is not None:
+                    return self._program
+                assert self._hybridrt_function is not None
                 compile_kernel(self._hybridrt_function, {})  # raises the CompileError for a bad annotation
                 raise TypeError(f"kernel {self.name}(): parameter {name!r} is a list; use .compile(*args) "
                                 "to see the IR for arguments of given lengths")
