@@ -1,11 +1,10 @@
-"""Random dynamic programs as hybridrt kernel source plus an equivalent Qiskit circuit, and tools to compare their samples."""
+"""Random dynamic programs as hybridrt kernel source and an equivalent Qiskit circuit, and sample comparison."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
@@ -80,7 +79,7 @@ class For:
     unroll: bool  # Qiskit side: unrolled (always when the body reads i) or a for_loop op
 
 
-Stmt = Union[Gate, Measure, Reset, If, For]
+Stmt = Gate | Measure | Reset | If | For
 
 
 @dataclass(frozen=True)
@@ -120,6 +119,11 @@ class _Gen:
         nparams, k = GATES[name]
         return Gate(name, tuple(self.angle(in_loop) for _ in range(nparams)),
                     tuple(self.rng.sample(range(self.n), k)))
+
+    def mixer(self, qubit: int) -> Gate:
+        """A non-diagonal one-qubit gate: makes phases from earlier gates visible in the outcomes."""
+        name = self.rng.choice(("h", "sx", "rx", "ry", "u"))
+        return Gate(name, tuple(self.angle(False) for _ in range(GATES[name][0])), (qubit,))
 
     def condition(self) -> tuple[str, tuple[int, ...]]:
         kinds = CONDITIONS if self.num_mid >= 2 else CONDITIONS[:2]
@@ -251,10 +255,13 @@ def random_program(seed: int, num_qubits: int | None = None) -> RandomProgram:
     gen = _Gen(seed, 0)
     n = num_qubits if num_qubits is not None else gen.rng.randint(3, 5)
     gen.n = n
-    # Open with a measurement so that most programs branch on something.
-    body: list[Stmt] = [gen.gate(False), Measure(gen.rng.randrange(n), 0)]
+    # Open with superposition and a measurement so that every program branches on something; close
+    # with a mixing layer so that phase errors anywhere late in the program change the distribution.
+    body: list[Stmt] = [gen.mixer(j) for j in range(n)]
+    body += [gen.gate(False), Measure(gen.rng.randrange(n), 0)]
     gen.num_mid = 1
     body += gen.block(gen.rng.randint(6, 14), 0, False)
+    body += [gen.mixer(j) for j in range(n)]
     m = gen.num_mid
     name = f"prog_{seed}"
 
@@ -285,7 +292,7 @@ def aer_counts(program: RandomProgram, shots: int, seed: int) -> dict[str, int]:
 
 def two_sample_pvalue(a: dict[str, int], b: dict[str, int]) -> float:
     """Chi-square p-value that two count dicts come from one distribution (rare categories merged)."""
-    keys = sorted(set(a) | set(b), key=lambda k: -(a.get(k, 0) + b.get(k, 0)))
+    keys = sorted(set(a) | set(b), key=lambda k: (-(a.get(k, 0) + b.get(k, 0)), k))  # deterministic order
     table = [[a.get(k, 0), b.get(k, 0)] for k in keys]
     kept = [row for row in table if sum(row) >= MIN_POOLED]
     rest = [sum(row[0] for row in table if sum(row) < MIN_POOLED),

@@ -48,6 +48,6 @@ def test_random_program_matches_aer(seed: int, tmp_path: Path, monkeypatch: pyte
     ours = dict(Counter(to_key(v) for v in values))
     theirs = aer_counts(prog, SHOTS, seed)
     p = two_sample_pvalue(ours, theirs)
-    top = sorted(set(ours) | set(theirs), key=lambda k: -(ours.get(k, 0) + theirs.get(k, 0)))[:16]
+    top = sorted(set(ours) | set(theirs), key=lambda k: (-(ours.get(k, 0) + theirs.get(k, 0)), k))[:16]
     table = "\n".join(f"  {k}: hybridrt {ours.get(k, 0):5d}  aer {theirs.get(k, 0):5d}" for k in top)
     assert p >= ALPHA, f"p = {p:.3g} < {ALPHA}\n{prog.source}\nkey (clbit 0 rightmost):\n{table}"

@@ -7,7 +7,7 @@ import sys
 import types
 from collections import Counter
 from collections.abc import Callable, Iterator
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -101,7 +101,7 @@ class _State:
         return bool(bit)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _matrix(name: str, params: tuple[float, ...]) -> np.ndarray:
     qc = QuantumCircuit(GATES[name][1])
     getattr(qc, name)(*params, *range(GATES[name][1]))
@@ -132,7 +132,7 @@ def reference_counts(prog: RandomProgram, shots: int, seed: int, monkeypatch: py
     current: list[_State] = []
     monkeypatch.setitem(sys.modules, "hybridrt", _fake_hybridrt(lambda: current[-1]))
     namespace: dict[str, object] = {}
-    exec(compile(prog.source, f"{prog.name}.py", "exec"), namespace)
+    exec(compile(prog.source, f"{prog.name}.py", "exec"), namespace)  # noqa: S102  (our own generated source)
     fn = namespace[prog.name]
     counts: Counter[str] = Counter()
     for _ in range(shots):
@@ -144,7 +144,7 @@ def reference_counts(prog: RandomProgram, shots: int, seed: int, monkeypatch: py
     return dict(counts)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", range(4))
 def test_source_matches_circuit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The kernel source, run by a NumPy reference, samples the same distribution as the circuit on Aer."""
     prog = random_program(seed)
