@@ -108,15 +108,20 @@ class Kernel:
         return self._bytecode(tuple(types)).program
 
     def run(self, *args: Any, shots: int = 1000, seed: int | None = None,
-            max_steps: int = DEFAULT_MAX_STEPS, **kwargs: Any) -> Result:
-        """Run ``shots`` shots; the same ``seed`` gives the same ``Result``."""
+            max_steps: int = DEFAULT_MAX_STEPS, strategy: str = "branching", **kwargs: Any) -> Result:
+        """Run ``shots`` shots; the same ``seed`` gives the same ``Result``.
+
+        ``max_steps`` bounds the instructions one shot may execute (a runaway loop
+        stops with ``KernelRuntimeError``); ``strategy`` is "branching" (split shots
+        between measurement outcomes; the default) or "trajectories" (shot by shot).
+        """
         if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 1:
             raise ValueError(f"shots must be a positive int, got {shots!r}")
         if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         types, values = self._bind(args, kwargs)
         return run_bytecode(self._bytecode(types), values, int(shots), None if seed is None else int(seed),
-                            max_steps)
+                            max_steps, strategy)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run one shot and return its value."""

@@ -51,6 +51,11 @@ def check_capacity(name: str, num_qubits: int) -> None:
             f"and {_bytes(have)} is available")
 
 
+def _branch_buffers(num_qubits: int) -> int:
+    """How many extra statevectors shot branching may hold: half the available memory, at most 4096."""
+    return int(max(0, min(4096, available_memory() // 2 // (16 << num_qubits) - 2)))
+
+
 def _bytes(n: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
         if n < 1024 or unit == "EiB":
@@ -59,9 +64,18 @@ def _bytes(n: int) -> str:
     raise AssertionError
 
 
+STRATEGIES = {"branching": oc.BRANCHING, "trajectories": oc.TRAJECTORIES}
+
+
 def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None = None,
-                 max_steps: int = DEFAULT_MAX_STEPS, sample_terminal: bool = True) -> Result:
-    """Run ``shots`` shots of ``bc`` with argument values ``args`` (already checked against its params)."""
+                 max_steps: int = DEFAULT_MAX_STEPS, strategy: str = "branching") -> Result:
+    """Run ``shots`` shots of ``bc`` with argument values ``args`` (already checked against its params).
+
+    ``strategy``: "branching" (default) splits shots between measurement outcomes and
+    samples terminal measurements; "trajectories" simulates every shot on its own.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {sorted(STRATEGIES)}, got {strategy!r}")
     p = bc.program
     if shots < 1:
         raise ValueError(f"shots must be a positive int, got {shots!r}")
@@ -77,7 +91,7 @@ def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None
             pool[slot.index: slot.index + slot.length] = value
     out_i, out_f, status, err_pc, err_shot = run_shots(
         bc.code, ints, floats, p.num_qubits, shots, np.uint64(seed % 2**64), max_steps,
-        bc.n_out_i, bc.n_out_f, bc.classical_tail, sample_terminal)
+        bc.n_out_i, bc.n_out_f, bc.classical_tail, STRATEGIES[strategy], _branch_buffers(p.num_qubits))
     if status != oc.OK:
         message = _ERRORS[status].format(max_steps=max_steps)
         raise KernelRuntimeError(f"kernel {p.name!r}, shot {err_shot}: {message}", bc.locs[err_pc])

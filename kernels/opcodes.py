@@ -250,3 +250,7 @@ ERR_QUBIT_REUSE = 5
 # interpreter pauses (not errors): the driver performs the event and resumes
 PAUSE_MEASURE = 10
 PAUSE_RESET = 11
+
+# shot strategies (drivers.run_shots)
+TRAJECTORIES = 0  # every shot from the shared deterministic prefix, one random stream per shot
+BRANCHING = 1  # split shots between outcomes, copying the state only where both are taken

@@ -31,3 +31,20 @@ def next_uniform(stream):
     """Advance ``stream`` (a 1-element uint64 array) and return a uniform float in [0, 1)."""
     stream[0] += _GOLDEN
     return float(mix64(stream[0]) >> np.uint64(11)) * _TO_UNIT
+
+
+@njit(cache=True)
+def split_stream(stream):
+    """A new independent stream state derived from (and advancing) ``stream``."""
+    stream[0] += _GOLDEN
+    return mix64(mix64(stream[0]) ^ _M2)
+
+
+@njit(cache=True)
+def binomial(n, p, stream):
+    """An exact Binomial(n, p) draw: the number of n uniforms from ``stream`` below p."""
+    k = 0
+    for _ in range(n):
+        if next_uniform(stream) < p:
+            k += 1
+    return k

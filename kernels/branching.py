@@ -1,0 +1,186 @@
+"""Shot branching: one state per distinct measurement history, shots split binomially at each split."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .interpreter import execute
+from .opcodes import EPS, MEASURE, OK, PAUSE_MEASURE, PAUSE_RESET
+from .rng import binomial, next_uniform, shot_stream, split_stream
+from .statevector import collapse, flip, prob_one
+
+
+@njit(cache=True)
+def event_qubit(code, pc, ints):
+    """The qubit that the MEASURE or RESET at ``pc`` acts on."""
+    return ints[code[pc, 2]] if code[pc, 0] == MEASURE else ints[code[pc, 1]]
+
+
+@njit(cache=True)
+def outcome_of(p1, u):
+    """The outcome a uniform ``u`` selects when 1 has probability ``p1`` (certain outcomes need no u)."""
+    if p1 < EPS:
+        return 0
+    if p1 > 1.0 - EPS:
+        return 1
+    return 1 if u < p1 else 0
+
+
+@njit(cache=True)
+def perform(code, pc, ints, state, q, p1, outcome):
+    """Collapse qubit ``q`` onto ``outcome``; record it (MEASURE) or flip back to |0> (RESET)."""
+    collapse(state, q, outcome, p1 if outcome else 1.0 - p1)
+    if code[pc, 0] == MEASURE:
+        ints[code[pc, 1]] = outcome
+    elif outcome:
+        flip(state, q)
+
+
+@njit(cache=True)
+def sample_rows(code, ints, floats, state, pc0, steps0, max_steps, stream, out_i, out_f, first, count):
+    """No gate follows ``pc0``: sample a basis state for each of ``count`` shots and finish them classically."""
+    cdf = np.cumsum(np.abs(state) ** 2)
+    last = cdf.shape[0] - 1
+    wi = np.empty_like(ints)
+    wf = np.empty_like(floats)
+    for s in range(first, first + count):
+        wi[:] = ints
+        wf[:] = floats
+        basis = min(np.searchsorted(cdf, next_uniform(stream) * cdf[last], side="right"), last)
+        pc = pc0
+        steps = steps0
+        while True:
+            status, pc, steps = execute(code, wi, wf, state, out_i[s], out_f[s], pc, steps, max_steps)
+            if status == OK:
+                break
+            if status != PAUSE_MEASURE:
+                return status, pc, s
+            wi[code[pc, 1]] = (basis >> event_qubit(code, pc, wi)) & 1
+            pc += 1
+    return OK, -1, -1
+
+
+@njit(cache=True)
+def one_trajectory(code, ints, floats, state, pc, steps, max_steps, stream, row_i, row_f):
+    """Finish one shot from ``pc`` in place, drawing outcomes from ``stream``; returns (status, pc)."""
+    while True:
+        status, pc, steps = execute(code, ints, floats, state, row_i, row_f, pc, steps, max_steps)
+        if status != PAUSE_MEASURE and status != PAUSE_RESET:
+            return status, pc
+        q = event_qubit(code, pc, ints)
+        p1 = prob_one(state, q)
+        perform(code, pc, ints, state, q, p1, outcome_of(p1, next_uniform(stream)))
+        pc += 1
+
+
+@njit(cache=True)
+def run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, classical_tail, max_buffers):
+    """Run all shots (rows of ``out_i``/``out_f``) from |state>, depth first over measurement histories.
+
+    A branch holds a state, classical registers and a number of shots.  At a
+    random measurement or reset its shots split binomially between the outcomes;
+    the state is copied only when both outcomes keep shots.  When no gate or
+    reset can follow, the branch's shots are sampled from its state.  Past
+    ``max_buffers`` live copies, a branch's shots run one by one instead.  The
+    rows are shuffled at the end so that shot order carries no branch structure.
+    Returns ``(status, err_pc, err_shot)``.
+    """
+    shots = out_i.shape[0]
+    cap = max_buffers + 1
+    st_pc = np.empty(cap, np.int64)
+    st_steps = np.empty(cap, np.int64)
+    st_count = np.empty(cap, np.int64)
+    st_first = np.empty(cap, np.int64)
+    st_buf = np.empty(cap, np.int64)
+    st_stream = np.empty(cap, np.uint64)
+    st_ints = np.empty((cap, ints0.shape[0]), np.int64)
+    st_floats = np.empty((cap, floats0.shape[0]), np.float64)
+    bufs = [state]
+    free = [0]
+    free.pop()
+    work = np.empty(0, np.complex128)
+    stream = np.empty(1, np.uint64)
+    root = np.empty(1, np.uint64)
+    root[0] = shot_stream(seed, 0)
+
+    st_pc[0], st_steps[0], st_count[0], st_first[0], st_buf[0] = 0, 0, shots, 0, 0
+    st_stream[0] = split_stream(root)
+    st_ints[0] = ints0
+    st_floats[0] = floats0
+    depth = 1
+    while depth > 0:
+        depth -= 1
+        pc, steps, count, first, b = st_pc[depth], st_steps[depth], st_count[depth], st_first[depth], st_buf[depth]
+        stream[0] = st_stream[depth]
+        ints = st_ints[depth].copy()
+        floats = st_floats[depth].copy()
+        psi = bufs[b]
+        while True:
+            status, pc, steps = execute(code, ints, floats, psi, out_i[first], out_f[first], pc, steps, max_steps)
+            if status == OK:
+                for s in range(first + 1, first + count):
+                    out_i[s, :] = out_i[first, :]
+                    out_f[s, :] = out_f[first, :]
+                break
+            if status != PAUSE_MEASURE and status != PAUSE_RESET:
+                return status, pc, first
+            q = event_qubit(code, pc, ints)
+            p1 = prob_one(psi, q)
+            if p1 < EPS or p1 > 1.0 - EPS:
+                perform(code, pc, ints, psi, q, p1, outcome_of(p1, 0.0))
+                pc += 1
+                continue
+            if count > 1 and classical_tail[pc]:
+                status, err_pc, err_shot = sample_rows(code, ints, floats, psi, pc, steps - 1, max_steps,
+                                                       stream, out_i, out_f, first, count)
+                if status != OK:
+                    return status, err_pc, err_shot
+                break
+            ones = binomial(count, p1, stream) if count > 1 else outcome_of(p1, next_uniform(stream))
+            if ones == 0 or ones == count:
+                perform(code, pc, ints, psi, q, p1, 1 if ones else 0)
+                pc += 1
+                continue
+            if len(free) == 0 and len(bufs) > max_buffers:  # no room for a copy: shot by shot
+                if work.shape[0] == 0:
+                    work = np.empty_like(psi)
+                for s in range(first, first + count):
+                    work[:] = psi
+                    wi = ints.copy()
+                    wf = floats.copy()
+                    status, err_pc = one_trajectory(code, wi, wf, work, pc, steps - 1, max_steps, stream,
+                                                    out_i[s], out_f[s])
+                    if status != OK:
+                        return status, err_pc, s
+                break
+            if len(free) > 0:
+                nb = free.pop()
+                bufs[nb][:] = psi
+            else:
+                nb = len(bufs)
+                bufs.append(psi.copy())
+            child = bufs[nb]
+            perform(code, pc, ints, child, q, p1, 1)  # the outcome-1 branch, pushed for later
+            st_pc[depth], st_steps[depth], st_count[depth] = pc + 1, steps, ones
+            st_first[depth], st_buf[depth], st_stream[depth] = first + count - ones, nb, split_stream(stream)
+            st_ints[depth] = ints
+            st_floats[depth] = floats
+            depth += 1
+            perform(code, pc, ints, psi, q, p1, 0)  # continue here with outcome 0
+            count -= ones
+            pc += 1
+        free.append(b)
+    _shuffle_rows(out_i, out_f, root)
+    return OK, -1, -1
+
+
+@njit(cache=True)
+def _shuffle_rows(out_i, out_f, stream):
+    for s in range(out_i.shape[0] - 1, 0, -1):
+        j = int(next_uniform(stream) * (s + 1))
+        if j != s:
+            for c in range(out_i.shape[1]):
+                out_i[s, c], out_i[j, c] = out_i[j, c], out_i[s, c]
+            for c in range(out_f.shape[1]):
+                out_f[s, c], out_f[j, c] = out_f[j, c], out_f[s, c]
