@@ -34,6 +34,9 @@ class Bytecode:
     n_out_f: int
     locs: tuple[Loc | None, ...]
     classical_tail: np.ndarray  # per pc: no gate or reset is reachable from here
+    pause_row: np.ndarray  # per pc: its row in live_ints/live_floats if MEASURE or RESET, else -1
+    live_ints: np.ndarray  # (pauses, int slots): which int slots may still be read after that pause
+    live_floats: np.ndarray  # (pauses, float slots)
 
 
 _INT_BINARY = {
@@ -172,6 +175,7 @@ def assemble(p: ir.Program) -> Bytecode:
         n_out_f=sum(o.length or 1 for o in outputs if o.is_float),
         locs=tuple(locs),
         classical_tail=_classical_tail(code),
+        **_pause_liveness(code, len(mem.ints), len(mem.floats)),
     )
 
 
@@ -191,17 +195,8 @@ def _classical_tail(code: np.ndarray) -> np.ndarray:
     n = code.shape[0]
     preds: list[list[int]] = [[] for _ in range(n)]
     for pc in range(n):
-        op = code[pc, 0]
-        if op == oc.JUMP:
-            succ = [code[pc, 1]]
-        elif op == oc.BRANCH:
-            succ = [code[pc, 2], code[pc, 3]]
-        elif op == oc.HALT:
-            succ = []
-        else:
-            succ = [pc + 1]
-        for t in succ:
-            preds[int(t)].append(pc)
+        for t in _successors(code, pc):
+            preds[t].append(pc)
     quantum = np.isin(code[:, 0], (oc.GATE, oc.RESET))
     reaches = quantum.copy()
     work = [int(pc) for pc in np.flatnonzero(quantum)]
@@ -212,3 +207,89 @@ def _classical_tail(code: np.ndarray) -> np.ndarray:
                 reaches[q] = True
                 work.append(q)
     return ~reaches
+
+
+def _successors(code: np.ndarray, pc: int) -> list[int]:
+    op = code[pc, 0]
+    if op == oc.JUMP:
+        return [int(code[pc, 1])]
+    if op == oc.BRANCH:
+        return [int(code[pc, 2]), int(code[pc, 3])]
+    if op == oc.HALT:
+        return []
+    return [pc + 1]
+
+
+def _uses_defs(row: np.ndarray) -> tuple[int, int, int, int]:
+    """Bitsets of the int slots and float slots an instruction reads and (surely) writes."""
+    op, a, b, c, d, e, f, g = (int(x) for x in row)
+    bit = lambda k: 1 << k  # noqa: E731
+    span = lambda base, n: ((1 << n) - 1) << base  # noqa: E731
+    ui = uf = di = df = 0
+    if op == oc.COPY_I or op in (oc.INEG, oc.IABS, oc.INVERT, oc.NOT, oc.I2B):
+        ui, di = bit(b), bit(a)
+    elif op == oc.COPY_F:
+        uf, df = bit(b), bit(a)
+    elif oc.IADD <= op <= oc.ISHR or oc.IEQ <= op <= oc.IGE:
+        ui, di = bit(b) | bit(c), bit(a)
+    elif oc.FADD <= op <= oc.FATAN2:
+        uf, df = bit(b) | bit(c), bit(a)
+    elif oc.FEQ <= op <= oc.FGE:
+        uf, di = bit(b) | bit(c), bit(a)
+    elif op == oc.F2B or op == oc.F2I:
+        uf, di = bit(b), bit(a)
+    elif op == oc.I2F:
+        ui, df = bit(b), bit(a)
+    elif op == oc.FUNARY:
+        uf, df = bit(b), bit(a)
+    elif op == oc.QUBIT_AT:
+        ui, di = bit(e), bit(a)
+    elif op == oc.LOAD_I:
+        ui, di = span(b, c) | bit(d), bit(a)
+    elif op == oc.LOAD_F:
+        ui, uf, df = bit(d), span(b, c), bit(a)
+    elif op == oc.STORE_I:
+        ui = bit(c) | bit(d)
+    elif op == oc.STORE_F:
+        ui, uf = bit(c), bit(d)
+    elif op == oc.GATE:
+        ui, uf = bit(b) | bit(c) | bit(d), bit(e) | bit(f) | bit(g)
+    elif op == oc.MEASURE:
+        ui, di = bit(b), bit(a)
+    elif op == oc.RESET:
+        ui = bit(a)
+    elif op == oc.BRANCH:
+        ui = bit(a)
+    elif op == oc.OUT_I:
+        ui = span(b, c)
+    elif op == oc.OUT_F:
+        uf = span(b, c)
+    return ui, uf, di, df
+
+
+def _pause_liveness(code: np.ndarray, n_ints: int, n_floats: int) -> dict[str, np.ndarray]:
+    """Which registers may be read after each MEASURE/RESET: branches equal on those are interchangeable."""
+    n = code.shape[0]
+    facts = [_uses_defs(code[pc]) for pc in range(n)]
+    live_i, live_f = [0] * n, [0] * n
+    changed = True
+    while changed:
+        changed = False
+        for pc in range(n - 1, -1, -1):
+            out_i = out_f = 0
+            for s in _successors(code, pc):
+                out_i |= live_i[s]
+                out_f |= live_f[s]
+            ui, uf, di, df = facts[pc]
+            new_i, new_f = ui | (out_i & ~di), uf | (out_f & ~df)
+            if new_i != live_i[pc] or new_f != live_f[pc]:
+                live_i[pc], live_f[pc], changed = new_i, new_f, True
+    pauses = [pc for pc in range(n) if code[pc, 0] in (oc.MEASURE, oc.RESET)]
+    pause_row = np.full(n, -1, dtype=np.int64)
+    pause_row[pauses] = np.arange(len(pauses))
+
+    def mask(bits: list[int], width: int) -> np.ndarray:
+        return np.array([[(bits[pc] >> k) & 1 for k in range(width)] for pc in pauses], dtype=np.bool_
+                        ).reshape(len(pauses), width)
+
+    return {"pause_row": pause_row, "live_ints": mask(live_i, n_ints), "live_floats": mask(live_f, n_floats)}

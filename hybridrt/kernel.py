@@ -11,8 +11,8 @@ import numpy as np
 from . import ir
 from .assemble import Bytecode, assemble
 from .frontend import compile_kernel, parameter_specs
-from .result import Result
-from .runtime import DEFAULT_MAX_STEPS, run_bytecode
+from .result import Distribution, Result
+from .runtime import DEFAULT_MAX_STEPS, exact_bytecode, run_bytecode
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -122,6 +122,40 @@ class Kernel:
         types, values = self._bind(args, kwargs)
         return run_bytecode(self._bytecode(types), values, int(shots), None if seed is None else int(seed),
                             max_steps, strategy)
+
+    def distribution(self, *args: Any, cutoff: float = 1e-12, max_branches: int = 100_000,
+                     max_steps: int = DEFAULT_MAX_STEPS, **kwargs: Any) -> Distribution:
+        """The exact probability of every return value, by following each measurement outcome.
+
+        Identical pending branches (same registers and state) are merged; branches less
+        likely than ``cutoff`` are dropped and their total reported as ``.dropped``, so
+        programs with unbounded loops terminate.  More than ``max_branches`` branches or
+        outcomes is an error.
+
+        >>> import hybridrt as hr
+        >>> from hybridrt import qubits, h, mz
+        >>> @hr.kernel
+        ... def two_coins() -> int:
+        ...     q = qubits(2)
+        ...     h(q)
+        ...     return int(mz(q[0])) + int(mz(q[1]))
+        >>> {value: round(p, 12) for value, p in two_coins.distribution().items()}
+        {1: 0.5, 0: 0.25, 2: 0.25}
+        """
+        types, values = self._bind(args, kwargs)
+        return exact_bytecode(self._bytecode(types), values, cutoff, max_branches, max_steps)
+
+    def to_qir(self, *args: Any, target: Any = None, profile: Any = None) -> Any:
+        """QIR for these arguments (a ``hybridrt.qir_targets.lower.QirProgram``: ``str()`` text, ``.bitcode``).
+
+        ``target``: an Azure target id (``hybridrt.qir_targets.targets()``); ``profile``: ``"base"``,
+        ``"adaptive_ri"``, ``"adaptive_rif"`` or ``"adaptive"`` (default: the target's; with neither,
+        the weakest profile the kernel fits).  Raises ``TargetError`` for what the target cannot run.
+        """
+        from .qir_targets.lower import to_qir
+
+        types, values = self._bind(args, {})
+        return to_qir(self._bytecode(types).program, profile=profile, target=target, args=values)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run one shot and return its value."""

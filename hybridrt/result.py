@@ -42,7 +42,7 @@ class Result:
 
     def counts(self) -> dict[Any, int]:
         """How often each value occurred, most frequent first."""
-        return dict(Counter(_hashable(v) for v in self.values).most_common())
+        return dict(Counter(hashable(v) for v in self.values).most_common())
 
     def probabilities(self) -> dict[Any, float]:
         """The observed frequency of each value, most frequent first."""
@@ -57,9 +57,24 @@ class Result:
         return f"Result(shots={self.shots}, seed={self.seed}, counts={{{', '.join(f'{k!r}: {c}' for k, c in top)}{more}}})"
 
 
-def _hashable(v: Any) -> Any:
+class Distribution(dict):
+    """Exact probabilities of a kernel's return values, most likely first (see ``Kernel.distribution``).
+
+    ``dropped`` is the probability mass of branches cut off below the cutoff (0.0 if none).
+    """
+
+    def __init__(self, items: Any = (), dropped: float = 0.0):
+        super().__init__(items)
+        self.dropped = dropped
+
+    def __repr__(self) -> str:
+        return f"Distribution({dict.__repr__(self)}, dropped={self.dropped:.3g})"
+
+
+def hashable(v: Any) -> Any:
+    """A value usable as a dict key: lists become tuples."""
     if isinstance(v, list):
         return tuple(v)
     if isinstance(v, tuple):
-        return tuple(_hashable(x) for x in v)
+        return tuple(hashable(x) for x in v)
     return v

@@ -12,8 +12,8 @@ from . import ir
 from .assemble import Bytecode
 from .errors import CapacityError, KernelRuntimeError
 from .kernels import opcodes as oc
-from .kernels import run_shots
-from .result import Result
+from .kernels import exact_distribution, run_shots
+from .result import Distribution, Result, hashable
 
 DEFAULT_MAX_STEPS = 10_000_000
 MAX_QUBITS = 40
@@ -26,6 +26,7 @@ _ERRORS = {
     oc.ERR_DOMAIN: "math domain error (e.g. sqrt or log of a negative number, a negative power, "
                    "or a float too large for an int)",
     oc.ERR_QUBIT_REUSE: "a gate was applied to the same qubit twice",
+    oc.ERR_BRANCHES: "too many branches",
 }
 
 
@@ -82,6 +83,41 @@ def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None
     check_capacity(p.name, p.num_qubits)
     if seed is None:
         seed = secrets.randbits(63)
+    ints, floats = _registers(bc, args)
+    out_i, out_f, status, err_pc, err_shot = run_shots(
+        bc.code, ints, floats, p.num_qubits, shots, np.uint64(seed % 2**64), max_steps,
+        bc.n_out_i, bc.n_out_f, bc.classical_tail, STRATEGIES[strategy], _branch_buffers(p.num_qubits))
+    if status != oc.OK:
+        message = _ERRORS[status].format(max_steps=max_steps)
+        raise KernelRuntimeError(f"kernel {p.name!r}, shot {err_shot}: {message}", bc.locs[err_pc])
+    return Result(p.returns, _outputs(bc, out_i, out_f), seed, shots)
+
+
+def exact_bytecode(bc: Bytecode, args: Sequence[Any], cutoff: float, max_branches: int,
+                   max_steps: int = DEFAULT_MAX_STEPS) -> Distribution:
+    """The exact distribution of ``bc``'s return value (see ``Kernel.distribution``)."""
+    p = bc.program
+    check_capacity(p.name, p.num_qubits)
+    ints, floats = _registers(bc, args)
+    rows_i, rows_f, probs, n, dropped, status, err_pc = exact_distribution(
+        bc.code, ints, floats, p.num_qubits, max_steps, bc.n_out_i, bc.n_out_f, cutoff, max_branches,
+        bc.pause_row, bc.live_ints, bc.live_floats)
+    if status == oc.ERR_BRANCHES:
+        raise KernelRuntimeError(f"kernel {p.name!r} has more than {max_branches:,} measurement branches or "
+                                 "outcomes; raise max_branches= or cutoff=, or sample with run()", bc.locs[err_pc])
+    if status != oc.OK:
+        message = _ERRORS[status].format(max_steps=max_steps)
+        raise KernelRuntimeError(f"kernel {p.name!r}: {message}", bc.locs[err_pc])
+    values = Result(p.returns, _outputs(bc, rows_i[:n], rows_f[:n]), 0, n).values
+    dist: dict[Any, float] = {}
+    for v, pr in zip(values, probs[:n].tolist()):
+        key = hashable(v)
+        dist[key] = dist.get(key, 0.0) + pr
+    return Distribution(sorted(dist.items(), key=lambda kv: -kv[1]), dropped=float(dropped))
+
+
+def _registers(bc: Bytecode, args: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The initial int and float registers with the argument values written in."""
     ints, floats = bc.ints0.copy(), bc.floats0.copy()
     for slot, value in zip(bc.params, args):
         pool = floats if slot.is_float else ints
@@ -89,16 +125,15 @@ def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None
             pool[slot.index] = value
         else:
             pool[slot.index: slot.index + slot.length] = value
-    out_i, out_f, status, err_pc, err_shot = run_shots(
-        bc.code, ints, floats, p.num_qubits, shots, np.uint64(seed % 2**64), max_steps,
-        bc.n_out_i, bc.n_out_f, bc.classical_tail, STRATEGIES[strategy], _branch_buffers(p.num_qubits))
-    if status != oc.OK:
-        message = _ERRORS[status].format(max_steps=max_steps)
-        raise KernelRuntimeError(f"kernel {p.name!r}, shot {err_shot}: {message}", bc.locs[err_pc])
+    return ints, floats
+
+
+def _outputs(bc: Bytecode, out_i: np.ndarray, out_f: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One array per returned value, cut from the engine's int and float output rows."""
     outputs = []
-    for slot, leaf in zip(bc.outputs, ir.return_leaves(p.returns)):
+    for slot, leaf in zip(bc.outputs, ir.return_leaves(bc.program.returns)):
         source = out_f if slot.is_float else out_i
         column = source[:, slot.index] if slot.length is None else source[:, slot.index: slot.index + slot.length]
         elem = leaf.elem if isinstance(leaf, ir.ArrayType) else leaf
         outputs.append(column.astype(bool) if elem == ir.BOOL else column.copy())
-    return Result(p.returns, tuple(outputs), seed, shots)
+    return tuple(outputs)

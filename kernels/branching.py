@@ -30,7 +30,7 @@ def outcome_of(p1, u):
 @njit(cache=True)
 def perform(code, pc, ints, state, q, p1, outcome):
     """Collapse qubit ``q`` onto ``outcome``; record it (MEASURE) or flip back to |0> (RESET)."""
-    collapse(state, q, outcome, p1 if outcome else 1.0 - p1)
+    collapse(state, q, outcome)
     if code[pc, 0] == MEASURE:
         ints[code[pc, 1]] = outcome
     elif outcome:

@@ -209,14 +209,23 @@ def prob_one(state, q):
 
 
 @njit(cache=True)
-def collapse(state, q, outcome, prob):
-    """Project qubit ``q`` onto ``outcome`` (which had probability ``prob``) and renormalise."""
+def collapse(state, q, outcome):
+    """Project qubit ``q`` onto ``outcome`` and renormalise by the kept half's own norm.
+
+    Using the actual norm (not 1 - p of the other half) keeps states that are
+    collapsed many times at unit norm, so equal histories stay bit-for-bit close.
+    """
     lo, mid, hi = _sorted3(q, -1, -1)
     t = 1 << q
     keep = t if outcome else 0
     drop = 0 if outcome else t
-    scale = 1.0 / math.sqrt(prob)
-    for k in range(state.shape[0] >> 1):
+    half = state.shape[0] >> 1
+    norm = 0.0
+    for k in range(half):
+        v = state[_spread(k, lo, mid, hi) | keep]
+        norm += v.real * v.real + v.imag * v.imag
+    scale = 1.0 / math.sqrt(norm)
+    for k in range(half):
         i = _spread(k, lo, mid, hi)
         state[i | keep] *= scale
         state[i | drop] = 0j

@@ -149,7 +149,7 @@ def test_prob_one_collapse_flip() -> None:
             assert abs(prob_one(psi, q) - p1) < 1e-12
             for outcome, prob in ((0, 1.0 - p1), (1, p1)):
                 got = psi.copy()
-                collapse(got, q, outcome, prob)
+                collapse(got, q, outcome)
                 want = np.where(bit == outcome, psi, 0) / math.sqrt(prob)
                 np.testing.assert_allclose(got, want, atol=1e-12, rtol=0)
                 assert abs(np.linalg.norm(got) - 1.0) < 1e-12
