@@ -9,8 +9,8 @@ from .cache import drop_stale_cache
 
 drop_stale_cache()
 
-from .drivers import run_shots  # noqa: E402 (after the cache check)
-from .exact import exact_distribution  # noqa: E402
-from .statevector import apply_gate  # noqa: E402
+from .drivers import run_shots
+from .exact import exact_distribution
+from .statevector import apply_gate
 
 __all__ = ["apply_gate", "exact_distribution", "run_shots"]

@@ -1,1 +1,7 @@
 """QIR: lowering the IR to QIR profiles, loading QIR, and the catalogue of Azure targets."""
+
+from __future__ import annotations
+
+from .targets import Target, target, targets
+
+__all__ = ["Target", "target", "targets"]
