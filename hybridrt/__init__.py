@@ -11,11 +11,12 @@ from .errors import CapacityError, CompileError, HybridrtError, InternalError, K
 from .kernel import Kernel, kernel
 from .lang import *  # noqa: F403 (the gates, qubit, qubits, mz, reset)
 from .lang import __all__ as _lang_names
+from .qir import from_qir
 from .result import Result
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CapacityError", "CompileError", "HybridrtError", "InternalError", "Kernel", "KernelRuntimeError",
-    "Result", "TargetError", "kernel", *_lang_names,
+    "Result", "TargetError", "from_qir", "kernel", *_lang_names,
 ]
