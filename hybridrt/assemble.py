@@ -271,25 +271,36 @@ def _pause_liveness(code: np.ndarray, n_ints: int, n_floats: int) -> dict[str, n
     """Which registers may be read after each MEASURE/RESET: branches equal on those are interchangeable."""
     n = code.shape[0]
     facts = [_uses_defs(code[pc]) for pc in range(n)]
+    succs = [_successors(code, pc) for pc in range(n)]
+    preds: list[list[int]] = [[] for _ in range(n)]
+    for pc, ss in enumerate(succs):
+        for t in ss:
+            preds[t].append(pc)
     live_i, live_f = [0] * n, [0] * n
-    changed = True
-    while changed:
-        changed = False
-        for pc in range(n - 1, -1, -1):
-            out_i = out_f = 0
-            for s in _successors(code, pc):
-                out_i |= live_i[s]
-                out_f |= live_f[s]
-            ui, uf, di, df = facts[pc]
-            new_i, new_f = ui | (out_i & ~di), uf | (out_f & ~df)
-            if new_i != live_i[pc] or new_f != live_f[pc]:
-                live_i[pc], live_f[pc], changed = new_i, new_f, True
+    work, queued = list(range(n)), [True] * n  # backward problem: start from the end
+    while work:
+        pc = work.pop()
+        queued[pc] = False
+        out_i = out_f = 0
+        for t in succs[pc]:
+            out_i |= live_i[t]
+            out_f |= live_f[t]
+        ui, uf, di, df = facts[pc]
+        new_i, new_f = ui | (out_i & ~di), uf | (out_f & ~df)
+        if new_i != live_i[pc] or new_f != live_f[pc]:
+            live_i[pc], live_f[pc] = new_i, new_f
+            for p in preds[pc]:
+                if not queued[p]:
+                    queued[p] = True
+                    work.append(p)
     pauses = [pc for pc in range(n) if code[pc, 0] in (oc.MEASURE, oc.RESET)]
     pause_row = np.full(n, -1, dtype=np.int64)
     pause_row[pauses] = np.arange(len(pauses))
 
     def mask(bits: list[int], width: int) -> np.ndarray:
-        return np.array([[(bits[pc] >> k) & 1 for k in range(width)] for pc in pauses], dtype=np.bool_
-                        ).reshape(len(pauses), width)
+        size = (width + 7) // 8
+        raw = b"".join(bits[pc].to_bytes(size, "little") for pc in pauses)
+        unpacked = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")
+        return unpacked.reshape(len(pauses), size * 8)[:, :width].astype(np.bool_)
 
     return {"pause_row": pause_row, "live_ints": mask(live_i, n_ints), "live_floats": mask(live_f, n_floats)}

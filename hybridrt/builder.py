@@ -17,6 +17,7 @@ class Builder:
         self.num_qubits = 0
         self.blocks: dict[str, ir.Block] = {}
         self._order: list[str] = []
+        self._names: set[str] = set()  # every register name and block label handed out
         self._counter = 0
         self.label: str | None = None
         self._instrs: list[ir.Instr] = []
@@ -25,9 +26,10 @@ class Builder:
     # registers and labels
     def fresh_name(self, hint: str) -> str:
         name = hint
-        while name in self.regs or name in self._order:
+        while name in self._names:
             self._counter += 1
             name = f"{hint}.{self._counter}"
+        self._names.add(name)
         return name
 
     def reg(self, hint: str, type: ir.Type) -> ir.Reg:
