@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .opcodes import (
     G_CCX,
@@ -32,6 +32,10 @@ from .opcodes import (
 )
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
+
+#: states at least this large (2**14 amplitudes) are updated by all threads
+PARALLEL_MIN_SIZE = 1 << 14
+_CHUNKS = 64
 
 #: controlled gate id -> the 1-qubit gate id it controls
 _CONTROLLED_BASE = np.array([G_X, G_Y, G_Z, G_H, G_RX, G_RY, G_RZ, G_P], dtype=np.int64)
@@ -99,30 +103,89 @@ def one_qubit_matrix(gid, a, b, c):
 
 
 @njit(cache=True)
-def apply_1q(state, target, ctrl_mask, c0, c1, m00, m01, m10, m11):
-    """Apply a 2x2 matrix to ``target`` where every bit of ``ctrl_mask`` (qubits c0, c1; -1 = none) is 1."""
-    lo, mid, hi = _sorted3(target, c0, c1)
+def _one_qubit_range(state, t, m00, m01, m10, m11, k0, k1):
+    """Apply a 2x2 matrix to qubit ``t`` for the amplitude pairs k0 <= k < k1, specialised by kind."""
+    bit = 1 << t
+    low = bit - 1
+    if m01 == 0 and m10 == 0:
+        if m00 == 1:  # a phase: only the |1> half changes
+            for k in range(k0, k1):
+                state[((k >> t) << (t + 1)) | (k & low) | bit] *= m11
+        else:
+            for k in range(k0, k1):
+                i0 = ((k >> t) << (t + 1)) | (k & low)
+                state[i0] *= m00
+                state[i0 | bit] *= m11
+    elif m00 == 0 and m11 == 0:  # a permutation with phases
+        for k in range(k0, k1):
+            i0 = ((k >> t) << (t + 1)) | (k & low)
+            a0 = state[i0]
+            state[i0] = m01 * state[i0 | bit]
+            state[i0 | bit] = m10 * a0
+    else:
+        for k in range(k0, k1):
+            i0 = ((k >> t) << (t + 1)) | (k & low)
+            a0 = state[i0]
+            a1 = state[i0 | bit]
+            state[i0] = m00 * a0 + m01 * a1
+            state[i0 | bit] = m10 * a0 + m11 * a1
+
+
+@njit(cache=True)
+def _controlled_range(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11, k0, k1):
+    """As _one_qubit_range where every bit of ``ctrl_mask`` is 1 (``lo < mid < hi``: fixed bit positions)."""
     t = 1 << target
-    n = state.shape[0] >> (1 + (c0 >= 0) + (c1 >= 0))
-    if m01 == 0 and m10 == 0:  # diagonal
-        for k in range(n):
+    if m01 == 0 and m10 == 0:
+        for k in range(k0, k1):
             i0 = _spread(k, lo, mid, hi) | ctrl_mask
             if m00 != 1:
                 state[i0] *= m00
             state[i0 | t] *= m11
-    elif m00 == 0 and m11 == 0:  # permutation with phases
-        for k in range(n):
+    elif m00 == 0 and m11 == 0:
+        for k in range(k0, k1):
             i0 = _spread(k, lo, mid, hi) | ctrl_mask
             a0 = state[i0]
             state[i0] = m01 * state[i0 | t]
             state[i0 | t] = m10 * a0
     else:
-        for k in range(n):
+        for k in range(k0, k1):
             i0 = _spread(k, lo, mid, hi) | ctrl_mask
             a0 = state[i0]
             a1 = state[i0 | t]
             state[i0] = m00 * a0 + m01 * a1
             state[i0 | t] = m10 * a0 + m11 * a1
+
+
+@njit(cache=True, parallel=True)
+def _one_qubit_parallel(state, t, m00, m01, m10, m11):
+    n = state.shape[0] >> 1
+    for c in prange(_CHUNKS):
+        _one_qubit_range(state, t, m00, m01, m10, m11, c * n // _CHUNKS, (c + 1) * n // _CHUNKS)
+
+
+@njit(cache=True, parallel=True)
+def _controlled_parallel(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11, n):
+    for c in prange(_CHUNKS):
+        _controlled_range(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11,
+                          c * n // _CHUNKS, (c + 1) * n // _CHUNKS)
+
+
+@njit(cache=True)
+def apply_1q(state, target, ctrl_mask, c0, c1, m00, m01, m10, m11):
+    """Apply a 2x2 matrix to ``target`` where every bit of ``ctrl_mask`` (qubits c0, c1; -1 = none) is 1."""
+    big = state.shape[0] >= PARALLEL_MIN_SIZE
+    if ctrl_mask == 0:
+        if big:
+            _one_qubit_parallel(state, target, m00, m01, m10, m11)
+        else:
+            _one_qubit_range(state, target, m00, m01, m10, m11, 0, state.shape[0] >> 1)
+        return
+    lo, mid, hi = _sorted3(target, c0, c1)
+    n = state.shape[0] >> (1 + (c0 >= 0) + (c1 >= 0))
+    if big:
+        _controlled_parallel(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11, n)
+    else:
+        _controlled_range(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11, 0, n)
 
 
 @njit(cache=True)
