@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .targets import Target, target, targets
+from .catalog import Target, target, targets
 
 __all__ = ["Target", "target", "targets"]

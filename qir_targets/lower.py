@@ -23,8 +23,8 @@ from hybridrt.errors import InternalError, TargetError
 from hybridrt.passes import bind_arguments, decompose, specialize
 
 from . import profiles as pr
-from .targets import QIR_GATES, Target
-from .targets import target as lookup_target
+from .catalog import QIR_GATES, Target
+from .catalog import target as lookup_target
 
 
 @dataclass(frozen=True)

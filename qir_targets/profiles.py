@@ -15,7 +15,7 @@ from typing import Any
 from hybridrt import ir
 from hybridrt.errors import Loc, TargetError
 
-from .targets import Target
+from .catalog import Target
 
 
 @dataclass(frozen=True)

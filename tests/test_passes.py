@@ -20,7 +20,7 @@ import hybridrt as hr
 from hybridrt import h, ir, mz, qubit, qubits, reset
 from hybridrt.kernels import opcodes as oc
 from hybridrt.passes import FoldError, bind_arguments, decompose, fold_binary, fold_unary, specialize
-from hybridrt.qir_targets import profiles, targets
+from hybridrt.qir_targets import catalog, profiles
 
 from .kernels.reference import apply_gate
 from .qir_targets.suite import CASES, ghz, repetition_code, rus_bounded, rus_unbounded
@@ -207,10 +207,10 @@ def test_unary_folding_matches_engine() -> None:
 # ---------------------------------------------------------------- decompose
 
 GATE_SETS = {
-    "qir": targets.QIR_GATES,
-    "quantinuum": targets.QUANTINUUM_GATES,
-    "ionq": targets.IONQ_GATES,
-    "rigetti": targets.RIGETTI_GATES,
+    "qir": catalog.QIR_GATES,
+    "quantinuum": catalog.QUANTINUUM_GATES,
+    "ionq": catalog.IONQ_GATES,
+    "rigetti": catalog.RIGETTI_GATES,
     "rz-rx-cz": frozenset({"rz", "rx", "cz"}),
     "rz-ry-h-cx": frozenset({"rz", "ry", "h", "cx"}),
     "rx-rz-rzz": frozenset({"rx", "rz", "rzz"}),
@@ -283,4 +283,4 @@ def test_reset_and_measure_untouched() -> None:
         return mz(q)
 
     p = k.ir
-    assert str(decompose(p, targets.QIR_GATES)) == str(p)
+    assert str(decompose(p, catalog.QIR_GATES)) == str(p)

@@ -18,7 +18,7 @@ import pytest
 import hybridrt as hr
 from hybridrt import cx, h, mz, qubits, reset, rx, x
 from hybridrt.qir_targets import lower as qir_lower
-from hybridrt.qir_targets import profiles, targets
+from hybridrt.qir_targets import catalog, profiles
 
 from .suite import CASES, ghz, phase_estimation, rus_bounded, rus_unbounded, teleport
 
@@ -219,7 +219,7 @@ def test_profile_defaults() -> None:
 def test_decomposes_to_target_gates() -> None:
     from .suite import many_gates
 
-    for t in targets.targets():
+    for t in catalog.targets():
         text = str(many_gates.to_qir(0.4, 1.3, target=t.id))
         used = set(re.findall(r"call void @__quantum__qis__(\w+?)__(?:body|adj)\(", text))
         names = {g.replace("sdg", "s").replace("tdg", "t") for g in t.gates} | {"mz", "reset"}
