@@ -12,7 +12,6 @@ After a deliberate change to a message, regenerate the .txt files and review the
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -20,29 +19,30 @@ import pytest
 
 import hybridrt as hr
 
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from golden import cases, expected, load, update
+else:
+    from ..golden import cases, expected, load, update
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
-CASES = sorted(p.stem for p in GOLDEN.glob("*.py"))
+CASES = cases(GOLDEN)
 
 
 def error_message(name: str) -> str:
     """The error that lowering golden/NAME.py's kernel gives, made machine-independent."""
-    path = GOLDEN / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"golden_target_errors_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load(GOLDEN, name)
     args = getattr(module, "ARGS", ())
     try:
         module.k.to_qir(*args, target=getattr(module, "TARGET", None), profile=getattr(module, "PROFILE", None))
     except hr.TargetError as e:
         return str(e).replace(str(GOLDEN), "<dir>")
-    raise AssertionError(f"{path.name}: lowering k raised no TargetError")
+    raise AssertionError(f"{name}.py: lowering k raised no TargetError")
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_golden_target_error(name: str) -> None:
-    expected = (GOLDEN / f"{name}.txt").read_text()
-    assert error_message(name) + "\n" == expected
+    assert error_message(name) + "\n" == expected(GOLDEN, name)
 
 
 def test_every_message_has_a_program() -> None:
@@ -50,17 +50,5 @@ def test_every_message_has_a_program() -> None:
     assert sorted(p.stem for p in GOLDEN.glob("*.txt")) == CASES
 
 
-def _update(names: list[str]) -> None:
-    for name in names or CASES:
-        txt = GOLDEN / f"{name}.txt"
-        new = error_message(name) + "\n"
-        old = txt.read_text() if txt.exists() else None
-        if new != old:
-            txt.write_text(new)
-            print(f"{'updated' if old is not None else 'created'} {txt.name}:\n{new}")
-
-
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] != "--update":
-        sys.exit("usage: python tests/qir_targets/test_golden_errors.py --update [NAME ...]")
-    _update(sys.argv[2:])
+    update(GOLDEN, error_message, sys.argv[1:])
