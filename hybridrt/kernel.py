@@ -11,6 +11,7 @@ import numpy as np
 from . import ir
 from .assemble import Bytecode, assemble
 from .frontend import compile_kernel, parameter_specs
+from .fusion import fuse_one_qubit_gates
 from .result import Distribution, Result
 from .runtime import DEFAULT_MAX_STEPS, exact_bytecode, run_bytecode
 
@@ -35,18 +36,18 @@ class Kernel:
     def __init__(self, func: Callable[..., Any]):
         functools.update_wrapper(self, func)
         self._hybridrt_function: Callable[..., Any] | None = func
-        self._program: ir.Program | None = None
+        self._fixed: ir.Program | None = None  # a kernel made from IR
         self._name = func.__name__
         self._signature = inspect.signature(func)
         self._specs = {name: spec for name, spec, _ in parameter_specs(func)}
-        self._compiled: dict[tuple[ir.Type, ...], Bytecode] = {}
+        self._compiled: dict[tuple[ir.Type, ...], tuple[ir.Program, Bytecode]] = {}
 
     @classmethod
     def from_ir(cls, program: ir.Program) -> "Kernel":
         """A kernel that runs a ready IR program (e.g. loaded from QIR); its parameters are the program's."""
         k = cls.__new__(cls)
         k._hybridrt_function = None
-        k._program = ir.verify(program)
+        k._fixed = ir.verify(program)
         k._name = k.__name__ = k.__qualname__ = program.name
         k.__doc__ = f"Kernel {program.name!r} from IR."
         k._signature = inspect.Signature(
@@ -74,23 +75,30 @@ class Kernel:
             values.append(v)
         return tuple(types), values
 
+    def _program(self, types: tuple[ir.Type, ...]) -> ir.Program:
+        return self._compile(types)[0]
+
     def _bytecode(self, types: tuple[ir.Type, ...]) -> Bytecode:
+        return self._compile(types)[1]
+
+    def _compile(self, types: tuple[ir.Type, ...]) -> tuple[ir.Program, Bytecode]:
+        """The program for arguments of these types, and its bytecode (one-qubit gate runs fused)."""
         if types not in self._compiled:
-            if self._program is not None:
-                for r, t in zip(self._program.params, types):
+            if self._fixed is not None:
+                for r, t in zip(self._fixed.params, types):
                     if t != r.type:
                         raise TypeError(f"kernel {self.name}(): argument {r.name!r} must be a list of "
                                         f"{r.type.length} {r.type.elem}s, got {t.length}")  # type: ignore[union-attr]
-                program = self._program
+                program = self._fixed
             else:
                 assert self._hybridrt_function is not None
                 program = compile_kernel(self._hybridrt_function, dict(zip(self._specs, types)))
-            self._compiled[types] = assemble(program)
+            self._compiled[types] = (program, assemble(fuse_one_qubit_gates(program)))
         return self._compiled[types]
 
     def compile(self, *args: Any, **kwargs: Any) -> ir.Program:
         """The IR of this kernel for arguments like these (compiled once per signature)."""
-        return self._bytecode(self._bind(args, kwargs)[0]).program
+        return self._program(self._bind(args, kwargs)[0])
 
     @property
     def ir(self) -> ir.Program:
@@ -98,14 +106,14 @@ class Kernel:
         types = []
         for name, spec in self._specs.items():
             if spec not in ir.CLASSICAL_TYPES:
-                if self._program is not None:
-                    return self._program
+                if self._fixed is not None:
+                    return self._fixed
                 assert self._hybridrt_function is not None
                 compile_kernel(self._hybridrt_function, {})  # raises the CompileError for a bad annotation
                 raise TypeError(f"kernel {self.name}(): parameter {name!r} is a list; use .compile(*args) "
                                 "to see the IR for arguments of given lengths")
             types.append(spec)
-        return self._bytecode(tuple(types)).program
+        return self._program(tuple(types))
 
     def run(self, *args: Any, shots: int = 1000, seed: int | None = None,
             max_steps: int = DEFAULT_MAX_STEPS, strategy: str = "branching", **kwargs: Any) -> Result:
@@ -155,7 +163,7 @@ class Kernel:
         from .qir_targets.lower import to_qir
 
         types, values = self._bind(args, {})
-        return to_qir(self._bytecode(types).program, profile=profile, target=target, args=values)
+        return to_qir(self._program(types), profile=profile, target=target, args=values)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run one shot and return its value."""

@@ -5,9 +5,9 @@ Plain arrays in and out; nothing here imports the rest of hybridrt.
 
 from __future__ import annotations
 
-from .cache import drop_stale_cache
+from .cache import prepare_cache
 
-drop_stale_cache()
+prepare_cache()
 
 from .drivers import run_shots
 from .exact import exact_distribution

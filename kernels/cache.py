@@ -1,44 +1,90 @@
-"""Keeps Numba's on-disk cache consistent with the engine's sources.
+"""Keeps Numba's on-disk cache of the engine consistent and fills it once, under a lock.
 
 Numba keys each cached function on its own file's timestamp only, so a driver
 compiled together with an older interpreter would keep running it after the
-interpreter changed.  Before the engine is imported, compare a digest of all
-engine sources with the one stored beside the cache and drop stale entries.
+interpreter changed; and processes compiling the same functions at the same
+time can leave index and code files that do not match.  So on import: compare
+a digest of all engine sources with the one stored beside the cache; if it
+differs, take a file lock, drop the old entries, compile the engine's entry
+points once with the argument types hybridrt uses, and store the digest.
+Other processes wait on the lock and then load the finished cache.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import sys
 from pathlib import Path
+
+import numpy as np
 
 _HERE = Path(__file__).resolve().parent
 _STAMP = "hybridrt-engine.sha256"
 
 
-def _cache_dirs() -> list[Path]:
+def _cache_dir() -> Path:
     root = os.environ.get("NUMBA_CACHE_DIR")
-    if root:  # numba mirrors the source folder's path below this root
-        return [p for p in Path(root).rglob("*") if p.is_dir() and p.name == _HERE.name] + [Path(root)]
-    return [_HERE / "__pycache__"]
+    if root:  # numba mirrors the source folder's absolute path below this root
+        return Path(root) / str(_HERE).lstrip(os.sep)
+    return _HERE / "__pycache__"
 
 
-def drop_stale_cache() -> None:
-    """Delete cached engine code compiled from other versions of the engine's sources."""
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(_HERE.glob("*.py")))).hexdigest()
-    modules = {p.stem for p in _HERE.glob("*.py")}
-    for folder in _cache_dirs():
-        stamp = folder / _STAMP
+def _digest() -> str:
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(_HERE.glob("*.py")))).hexdigest()
+
+
+def _warm_up() -> None:
+    """Compile every engine entry point once, with the argument types hybridrt passes."""
+    from . import opcodes as op
+    from .drivers import run_shots
+    from .exact import exact_distribution
+
+    code = np.zeros((4, op.WIDTH), dtype=np.int64)
+    code[0, :3] = (op.GATE, op.G_H, 0)
+    code[1, :3] = (op.MEASURE, 1, 0)
+    code[2, :4] = (op.OUT_I, 0, 1, 1)
+    code[3, 0] = op.HALT
+    ints, floats = np.zeros(2, np.int64), np.zeros(1, np.float64)
+    tail = np.array([False, True, True, True])
+    for strategy in (op.BRANCHING, op.TRAJECTORIES):
+        run_shots(code, ints, floats, 1, 4, np.uint64(1), 100, 1, 0, tail, strategy, 2)
+    exact_distribution(code, ints, floats, 1, 100, 1, 0, 0.0, 8, np.array([-1, 0, -1, -1], np.int64),
+                       np.ones((1, 2), np.bool_), np.ones((1, 1), np.bool_))
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
+
+
+def prepare_cache() -> None:
+    """Make the on-disk cache match the engine's sources, compiling it once if it does not."""
+    folder = _cache_dir()
+    digest = _digest()
+    stamp = folder / _STAMP
+    if _read(stamp) == digest:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = open(folder / "hybridrt-engine.lock", "w")
+    except OSError:
+        return  # a read-only install: numba falls back to its own user cache
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if stamp.read_text() == digest:
-                continue
-        except OSError:
-            pass
-        try:
+            if _read(stamp) == digest:
+                return  # another process filled it while we waited
+            modules = {p.stem for p in _HERE.glob("*.py")}
             for f in folder.glob("*.nb[ic]"):
                 if f.name.split(".", 1)[0] in modules:
                     f.unlink()
-            folder.mkdir(parents=True, exist_ok=True)
+            print("hybridrt: compiling the engine for this machine (once, about a minute)...",
+                  file=sys.stderr, flush=True)
+            _warm_up()
             stamp.write_text(digest)
-        except OSError:
-            pass  # a read-only install: numba falls back to its user cache
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

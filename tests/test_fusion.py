@@ -1,0 +1,85 @@
+"""One-qubit gate fusion: equal up to global phase, same exact distributions, fewer engine passes."""
+
+from __future__ import annotations
+
+import cmath
+
+import numpy as np
+import pytest
+
+import hybridrt as hr
+from hybridrt import cx, h, mz, qubits, reset, rx, rz, s, sx, t, u, x, y
+from hybridrt import ir
+from hybridrt.assemble import assemble
+from hybridrt.fusion import fuse_one_qubit_gates, one_qubit_matrix, u_angles
+from hybridrt.runtime import exact_bytecode
+
+ONE_QUBIT = {"x": 0, "y": 0, "z": 0, "h": 0, "s": 0, "sdg": 0, "t": 0, "tdg": 0, "sx": 0,
+             "rx": 1, "ry": 1, "rz": 1, "p": 1, "u": 3}
+
+
+def _equal_up_to_phase(a: np.ndarray, b: np.ndarray) -> bool:
+    k = np.argmax(np.abs(b))
+    phase = a.flat[k] / b.flat[k]
+    return abs(abs(phase) - 1) < 1e-10 and np.allclose(a, phase * b, atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_products_of_gates_become_one_u_gate(seed):
+    rng = np.random.default_rng(seed)
+    m = np.eye(2, dtype=complex)
+    for _ in range(rng.integers(1, 6)):
+        name = rng.choice(sorted(ONE_QUBIT))
+        params = tuple(rng.uniform(-4, 4, ONE_QUBIT[name]))
+        m = one_qubit_matrix(name, params) @ m
+    assert _equal_up_to_phase(one_qubit_matrix("u", u_angles(m)), m)
+
+
+@pytest.mark.parametrize("m", [np.eye(2), np.diag([1, 1j]), np.array([[0, 1], [1, 0]]),
+                               np.array([[0, 1j], [cmath.exp(0.3j), 0]]), np.diag([cmath.exp(0.2j), -1])])
+def test_diagonal_and_antidiagonal_edge_cases(m):
+    m = np.asarray(m, dtype=complex)
+    assert _equal_up_to_phase(one_qubit_matrix("u", u_angles(m)), m)
+
+
+@hr.kernel
+def layered() -> list[bool]:
+    q = qubits(3)
+    h(q[0])
+    rz(0.3, q[0])
+    sx(q[0])
+    t(q[1])
+    rx(1.1, q[1])
+    cx(q[0], q[1])
+    y(q[2])
+    u(0.2, 0.4, 0.6, q[2])
+    m = mz(q[2])
+    if m:
+        s(q[0])
+        h(q[0])
+        x(q[1])
+    reset(q[2])
+    rz(0.7, q[2])
+    h(q[2])
+    return mz(q)
+
+
+def _gates(p: ir.Program) -> int:
+    return sum(isinstance(i, ir.Gate) for b in p.blocks for i in b.instrs)
+
+
+def test_fusion_keeps_the_exact_distribution_and_cuts_gates():
+    p = layered.ir
+    fused = fuse_one_qubit_gates(p)
+    assert _gates(fused) == 7 < _gates(p) == 13
+    ir.verify(fused)
+    a = exact_bytecode(assemble(p), [], 0.0, 1000)
+    b = exact_bytecode(assemble(fused), [], 0.0, 1000)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k] == pytest.approx(b[k], abs=1e-12)
+
+
+def test_kernels_show_their_own_gates_but_run_fused():
+    assert _gates(layered.ir) == 13
+    assert sum(row[0] == 80 for row in layered._bytecode(()).code) == 7
