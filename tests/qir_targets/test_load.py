@@ -758,7 +758,7 @@ def pvalue(a: dict[Any, int], b: dict[Any, int]) -> float:
 
 def qsharp_qir(name: str, profile: str) -> tuple[str, Counter]:
     """qdk's QIR for program ``name`` under ``profile``, and qsharp.run's counts for it."""
-    qdk = pytest.importorskip("qdk")
+    import qdk
     from qdk import qsharp
 
     qsharp.init(target_profile=getattr(qsharp.TargetProfile, profile))
@@ -820,7 +820,7 @@ PROBE = ["h__body(0)", "ry__body(0.7, 1)", "rx__body(1.9, 2)", "cx__body(0, 2)"]
 
 @pytest.mark.slow
 def test_every_qis_gate_qdk_emits_agrees_with_qdk_simulator() -> None:
-    simulation = pytest.importorskip("qdk.simulation")
+    from qdk import simulation
     gates = ["x__body(0)", "y__body(1)", "z__body(2)", "h__body(1)", "s__body(0)", "s__adj(1)", "t__body(2)",
              "t__adj(0)", "sx__body(1)", "sx__adj(2)", "rx__body(0.3, 0)", "ry__body(0.4, 1)", "rz__body(0.5, 2)",
              "cx__body(0, 1)", "cnot__body(1, 2)", "cz__body(2, 0)", "cy__body(0, 2)", "ccx__body(2, 1, 0)",
@@ -902,8 +902,8 @@ def test_mutated_qir_never_crashes() -> None:
 @pytest.mark.parametrize("profile", [BASE, RI])
 def test_qiskit_circuit_qir_from_qdk_agrees_with_aer(profile: str) -> None:
     """A Qiskit (dynamic) circuit -> QIR by qdk's Qiskit backend -> hybridrt, against Qiskit Aer on the circuit."""
-    qiskit = pytest.importorskip("qiskit")
-    aer = pytest.importorskip("qiskit_aer")
+    import qiskit
+    import qiskit_aer as aer
     from qdk import TargetProfile
     from qdk.qiskit import QSharpBackend
 

@@ -13,16 +13,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyqir  # noqa: E402
 import pytest
+from hybridrt.qir_targets import catalog, profiles
+from hybridrt.qir_targets import lower as qir_lower
 
 import hybridrt as hr
 from hybridrt import cx, h, mz, qubits, reset, rx, x
-from hybridrt.qir_targets import lower as qir_lower
-from hybridrt.qir_targets import catalog, profiles
 
 from .suite import CASES, ghz, phase_estimation, rus_bounded, rus_unbounded, teleport
-
-pyqir = pytest.importorskip("pyqir")
 
 SHOTS = 2000
 ALPHA = 1e-3
@@ -266,8 +265,6 @@ def test_qirrunner_agrees_with_engine(k: hr.Kernel, args: tuple[Any, ...], prof:
 @pytest.mark.parametrize("k,args,prof", PARAMS, ids=IDS)
 def test_round_trip_through_from_qir(k: hr.Kernel, args: tuple[Any, ...], prof: str) -> None:
     """hr.from_qir(k.to_qir(...)), from text and from bitcode, runs with k's distribution."""
-    if not hasattr(hr, "from_qir"):
-        pytest.skip("hr.from_qir is not available")
     qir = k.to_qir(*args, profile=prof)
     expected = engine(k, args, SHOTS, 31)
     for source in (str(qir), qir.bitcode):
