@@ -42,7 +42,7 @@ def load_kernel(source: str, name: str, directory: Path) -> Any:
     return getattr(module, name)
 
 
-def record(benchmark: Any, impl: str, units: int = 1, unit: str = "run") -> None:
+def record(benchmark: Any, impl: str, units: float = 1, unit: str = "run") -> None:
     """Remember the best time per ``unit`` of the benchmark just run (one call = ``units`` units)."""
     if benchmark.stats is None:  # --benchmark-disable
         return
@@ -62,4 +62,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             if g != group:
                 continue
             ratio = f"{ours[0] / per:8.3g}" if ours and impl != "hybridrt" else "        "
-            tr.write_line(f"{group:14s} {impl:42s} {per * 1e6:12.1f} us/{unit:5s} {ratio}")
+            tr.write_line(f"{group:20s} {impl:50s} {per * 1e6:12.1f} us/{unit:5s} {ratio}")
