@@ -170,18 +170,25 @@ def _ipe_stats(nbits: int) -> Callable[[Any], list[float]]:
 
 
 PROGRAMS: dict[str, dict[str, Any]] = {
-    "rus": dict(kernel=rus, args=(), profile="adaptive",
-                aer={"default": lambda: rus_circuit("while"), "shot_branching": lambda: rus_circuit("unrolled")},
-                values={"default": lambda c: _rus_values(c, "while"), "shot_branching": lambda c: _rus_values(c, "unrolled")},
-                stats=lambda v: [float(v[0]), float(v[1])], names=["mean iterations", "P(t)"]),
-    **{f"ipe{n}": dict(kernel=ipe, args=(n, PHI), profile="adaptive_rif",
-                       aer={"default": functools.partial(ipe_circuit, n, PHI)},
-                       values={"default": _ipe_values},
-                       stats=_ipe_stats(n), names=["mean phase", "P(best estimate)"]) for n in (8, 10)},
-    "repcode": dict(kernel=repcode, args=(ERROR, CODE_ROUNDS), profile="adaptive_ri",
-                    aer={"default": functools.partial(repcode_circuit, ERROR, CODE_ROUNDS)},
-                    values={"default": _repcode_values},
-                    stats=lambda v: [float(v[0]), float(sum(v[1]) >= 2)], names=["mean non-zero syndromes", "logical error rate"]),
+    "rus": {
+        "kernel": rus, "args": (), "profile": "adaptive",
+        "aer": {"default": lambda: rus_circuit("while"), "shot_branching": lambda: rus_circuit("unrolled")},
+        "values": {"default": lambda c: _rus_values(c, "while"),
+                   "shot_branching": lambda c: _rus_values(c, "unrolled")},
+        "stats": lambda v: [float(v[0]), float(v[1])], "names": ["mean iterations", "P(t)"],
+    },
+    **{f"ipe{n}": {
+        "kernel": ipe, "args": (n, PHI), "profile": "adaptive_rif",
+        "aer": {"default": functools.partial(ipe_circuit, n, PHI)}, "values": {"default": _ipe_values},
+        "stats": _ipe_stats(n), "names": ["mean phase", "P(best estimate)"],
+    } for n in (8, 10)},
+    "repcode": {
+        "kernel": repcode, "args": (ERROR, CODE_ROUNDS), "profile": "adaptive_ri",
+        "aer": {"default": functools.partial(repcode_circuit, ERROR, CODE_ROUNDS)},
+        "values": {"default": _repcode_values},
+        "stats": lambda v: [float(v[0]), float(sum(v[1]) >= 2)],
+        "names": ["mean non-zero syndromes", "logical error rate"],
+    },
 }
 AER_CONFIGS = {"default": {}, "shot_branching": {"method": "statevector", "shot_branching_enable": True}}
 

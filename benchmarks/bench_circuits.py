@@ -13,11 +13,12 @@ the shots between the two outcomes (one state copy); Aer runs it with and withou
 Both sides get the same gate list.  Nothing is compiled in a timed region: hybridrt's kernel is
 compiled (frontend, bytecode) and its engine warmed up on a small kernel first, and the circuits use
 only Aer-native gates.  The largest sizes run one round without a warm-up round, to keep the whole
-file to a few minutes.  Sizes: ``HYBRIDRT_BENCH_QUBITS=20,22,24,26`` (default 20,22,24; 26 qubits
-is 1 GiB per state and about two minutes of hybridrt time on a 2-core machine).
+file to about two minutes.  Sizes: ``HYBRIDRT_BENCH_QUBITS=20,22,24,26`` (default 20,22,24; 26 qubits
+is 1 GiB per state and adds about three minutes on a 2-core machine: hybridrt, Aer and the reference
+run take about 50 s each).  Aer's shots in (b): see ``MID_AER_SHOTS``.
 
 Correctness: an untimed reference run of Aer saves the exact final statevector(s).  Each sampler's
-shots must then give the right linear cross-entropy, mean over shots of ``2^n p(x)`` (about 2 for
+shots must then give the right linear cross-entropy, mean over shots of ``2^n p(x)`` (4 to 9 for
 these circuits, 1 for samples unrelated to the state), within 5 standard deviations of its exact
 expectation; for (b) also the frequency of the mid-circuit outcome, and the cross-entropy uses the
 state of each shot's own branch.

@@ -181,8 +181,8 @@ def main() -> None:
             rows.append(dict(case=label, qubits=n, shots=shots, extra_bytes=extra, ratio=extra / state,
                              seconds=min(x["seconds"] for x in runs),
                              baseline_bytes=r["baseline"], **{k: v for k, v in r.items() if k.startswith("aer")}))
-            print(f"{label:24s} {shots:3d} shots: peak - baseline {extra / 2**20:8.0f} MiB = {extra / state:5.2f} x state   "
-                  f"(baseline {r['baseline'] / 2**20:.0f} MiB, run {rows[-1]['seconds']:.1f} s)", flush=True)
+            print(f"{label:24s} {shots:3d} shots: peak - baseline {extra / 2**20:8.0f} MiB = "
+                  f"{extra / state:5.2f} x state   (baseline {r['baseline'] / 2**20:.0f} MiB, run {rows[-1]['seconds']:.1f} s)", flush=True)
     print(json.dumps({"time": time.strftime("%Y-%m-%d %H:%M"), "state_bytes": state, "rows": rows}))
 
 

@@ -97,7 +97,9 @@ def _fuse_block(b: ir.Block) -> ir.Block:
             pending.setdefault(i.qubits[0].value, []).append(i)  # type: ignore[union-attr]
             continue
         touched = _touched(i)
-        if touched is None or touched:
+        if isinstance(i, (ir.Measure, ir.Reset)):
+            flush(None)  # no gate may move past a measurement: the engine samples what follows none
+        elif touched is None or touched:
             flush(touched)
         out.append(i)
     flush(None)
