@@ -16,6 +16,21 @@ from .result import Result
 
 __version__ = "0.1.0"
 
+_LAZY = {  # optional-dependency features, imported on first use
+    "from_qsharp": "hybridrt.qsharp", "from_qiskit": "hybridrt.qiskit", "from_qasm": "hybridrt.qiskit",
+}
+_SUBMODULES = ("qsharp", "qiskit", "algorithms")
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"hybridrt.{name}")
+    raise AttributeError(f"module 'hybridrt' has no attribute {name!r}")
+
 __all__ = [
     "CapacityError", "CompileError", "HybridrtError", "InternalError", "Kernel", "KernelRuntimeError",
     "Result", "TargetError", "from_qir", "kernel", *_lang_names,

@@ -165,6 +165,33 @@ class Kernel:
         types, values = self._bind(args, {})
         return to_qir(self._program(types), profile=profile, target=target, args=values)
 
+    def to_qsharp(self, *args: Any) -> str:
+        """Q# source for this kernel: an operation a Q# project can include (see ``hybridrt.qsharp``).
+
+        With no arguments the kernel's parameters become the operation's; with arguments
+        (needed for list parameters) they are bound into the emitted code.
+        """
+        from .qsharp import to_qsharp
+
+        program, values = self._program_for_export(args)
+        return to_qsharp(program, values)
+
+    def to_qiskit(self, *args: Any) -> Any:
+        """An equivalent ``qiskit.QuantumCircuit`` where Qiskit can express the kernel (see ``hybridrt.qiskit``).
+
+        With no arguments float parameters become circuit ``Parameter``s; with arguments they are bound.
+        """
+        from .qiskit import to_qiskit
+
+        program, values = self._program_for_export(args)
+        return to_qiskit(program, values)
+
+    def _program_for_export(self, args: tuple[Any, ...]) -> tuple[ir.Program, list[Any] | None]:
+        if not args:
+            return self.ir, None
+        types, values = self._bind(args, {})
+        return self._program(types), values
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run one shot and return its value."""
         return self.run(*args, shots=1, **kwargs).values[0]

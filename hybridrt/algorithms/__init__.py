@@ -1,0 +1,1 @@
+"""Quantum algorithms built on hybridrt kernels."""
