@@ -42,19 +42,35 @@ def available_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def check_capacity(name: str, num_qubits: int) -> None:
-    """Fail up front, clearly, when the statevectors a run needs cannot fit in memory."""
-    need = 16 * (1 << min(num_qubits, 62)) * 2 + 8 * (1 << min(num_qubits, 62))  # state, shot copy, cdf
+def check_capacity(name: str, num_qubits: int, states: int) -> None:
+    """Fail up front, clearly, when the ``states`` statevectors a run needs cannot fit in memory."""
+    need = states * _state_bytes(num_qubits)
     have = available_memory()
     if num_qubits > MAX_QUBITS or need > have:
         raise CapacityError(
-            f"kernel {name!r} uses {num_qubits} qubits: simulating it needs about {_bytes(need)} of memory, "
-            f"and {_bytes(have)} is available")
+            f"kernel {name!r} uses {num_qubits} qubits: simulating it needs about {_bytes(need)} of memory "
+            f"({states} statevector{'s' if states > 1 else ''}), and {_bytes(have)} is available")
+
+
+def states_needed(bc: Bytecode, strategy: str) -> int:
+    """Statevectors a run holds at once, at least: one, and a copy where a random outcome precedes more gates.
+
+    Shot branching samples measurements that only classical code follows from the state
+    itself; shot-by-shot trajectories keep the state before the first random outcome.
+    """
+    events = np.isin(bc.code[:, 0], (oc.MEASURE, oc.RESET))
+    if strategy == "branching":
+        events &= ~bc.classical_tail
+    return 2 if events.any() else 1
+
+
+def _state_bytes(num_qubits: int) -> int:
+    return 16 << min(num_qubits, 62)
 
 
 def _branch_buffers(num_qubits: int) -> int:
     """How many extra statevectors shot branching may hold: half the available memory, at most 4096."""
-    return int(max(0, min(4096, available_memory() // 2 // (16 << num_qubits) - 2)))
+    return int(max(0, min(4096, available_memory() // 2 // _state_bytes(num_qubits) - 2)))
 
 
 def _bytes(n: int) -> str:
@@ -80,7 +96,7 @@ def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None
     p = bc.program
     if shots < 1:
         raise ValueError(f"shots must be a positive int, got {shots!r}")
-    check_capacity(p.name, p.num_qubits)
+    check_capacity(p.name, p.num_qubits, states_needed(bc, strategy))
     if seed is None:
         seed = secrets.randbits(63)
     ints, floats = _registers(bc, args)
@@ -97,14 +113,19 @@ def exact_bytecode(bc: Bytecode, args: Sequence[Any], cutoff: float, max_branche
                    max_steps: int = DEFAULT_MAX_STEPS) -> Distribution:
     """The exact distribution of ``bc``'s return value (see ``Kernel.distribution``)."""
     p = bc.program
-    check_capacity(p.name, p.num_qubits)
+    check_capacity(p.name, p.num_qubits, states_needed(bc, "branching"))
     ints, floats = _registers(bc, args)
+    max_states = available_memory() * 3 // 4 // _state_bytes(p.num_qubits)
     rows_i, rows_f, probs, n, dropped, status, err_pc = exact_distribution(
         bc.code, ints, floats, p.num_qubits, max_steps, bc.n_out_i, bc.n_out_f, cutoff, max_branches,
-        bc.pause_row, bc.live_ints, bc.live_floats)
+        max_states, bc.pause_row, bc.live_ints, bc.live_floats)
     if status == oc.ERR_BRANCHES:
         raise KernelRuntimeError(f"kernel {p.name!r} has more than {max_branches:,} measurement branches or "
                                  "outcomes; raise max_branches= or cutoff=, or sample with run()", bc.locs[err_pc])
+    if status == oc.ERR_MEMORY:
+        raise CapacityError(f"kernel {p.name!r}: its exact distribution needs more than {max_states:,} "
+                            f"{p.num_qubits}-qubit statevectors at once ({_bytes(_state_bytes(p.num_qubits))} each), "
+                            "more than fits in memory; raise cutoff= or sample with run()")
     if status != oc.OK:
         message = _ERRORS[status].format(max_steps=max_steps)
         raise KernelRuntimeError(f"kernel {p.name!r}: {message}", bc.locs[err_pc])

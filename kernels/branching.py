@@ -38,16 +38,45 @@ def perform(code, pc, ints, state, q, p1, outcome):
 
 
 @njit(cache=True)
+def sample_basis(state, u):
+    """The basis state each uniform in ``u`` selects, in one pass over ``state`` with no state-sized temporary.
+
+    Equivalent to ``searchsorted(cumsum(|state|**2), u * total, side="right")`` (capped at
+    the last possible state): ``u`` is visited in sorted order while a running sum walks the
+    amplitudes once.
+    """
+    total = 0.0
+    last = 0  # the last basis state with non-zero probability: rounding never selects one past it
+    for i in range(state.shape[0]):
+        p = state[i].real * state[i].real + state[i].imag * state[i].imag
+        if p > 0.0:
+            total += p
+            last = i
+    order = np.argsort(u)
+    basis = np.empty(u.shape[0], np.int64)
+    i = 0
+    acc = state[0].real * state[0].real + state[0].imag * state[0].imag
+    for j in order:
+        target = u[j] * total
+        while i < last and acc <= target:
+            i += 1
+            acc += state[i].real * state[i].real + state[i].imag * state[i].imag
+        basis[j] = i
+    return basis
+
+
+@njit(cache=True)
 def sample_rows(code, ints, floats, state, pc0, steps0, max_steps, stream, out_i, out_f, first, count):
     """No gate follows ``pc0``: sample a basis state for each of ``count`` shots and finish them classically."""
-    cdf = np.cumsum(np.abs(state) ** 2)
-    last = cdf.shape[0] - 1
+    u = np.empty(count)
+    for s in range(count):
+        u[s] = next_uniform(stream)
+    basis = sample_basis(state, u)
     wi = np.empty_like(ints)
     wf = np.empty_like(floats)
     for s in range(first, first + count):
         wi[:] = ints
         wf[:] = floats
-        basis = min(np.searchsorted(cdf, next_uniform(stream) * cdf[last], side="right"), last)
         pc = pc0
         steps = steps0
         while True:
@@ -56,7 +85,7 @@ def sample_rows(code, ints, floats, state, pc0, steps0, max_steps, stream, out_i
                 break
             if status != PAUSE_MEASURE:
                 return status, pc, s
-            wi[code[pc, 1]] = (basis >> event_qubit(code, pc, wi)) & 1
+            wi[code[pc, 1]] = (basis[s - first] >> event_qubit(code, pc, wi)) & 1
             pc += 1
     return OK, -1, -1
 

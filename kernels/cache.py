@@ -50,7 +50,7 @@ def _warm_up() -> None:
     tail = np.array([False, True, True, True])
     for strategy in (op.BRANCHING, op.TRAJECTORIES):
         run_shots(code, ints, floats, 1, 4, np.uint64(1), 100, 1, 0, tail, strategy, 2)
-    exact_distribution(code, ints, floats, 1, 100, 1, 0, 0.0, 8, np.array([-1, 0, -1, -1], np.int64),
+    exact_distribution(code, ints, floats, 1, 100, 1, 0, 0.0, 8, 8, np.array([-1, 0, -1, -1], np.int64),
                        np.ones((1, 2), np.bool_), np.ones((1, 1), np.bool_))
 
 

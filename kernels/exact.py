@@ -7,7 +7,7 @@ from numba import njit
 
 from .branching import event_qubit, perform
 from .interpreter import execute
-from .opcodes import EPS, ERR_BRANCHES, OK, PAUSE_MEASURE, PAUSE_RESET
+from .opcodes import EPS, ERR_BRANCHES, ERR_MEMORY, OK, PAUSE_MEASURE, PAUSE_RESET
 from .statevector import prob_one
 
 
@@ -36,8 +36,17 @@ def _same_live(a, b, live):
 
 
 @njit(cache=True)
+def _same_state(a, b):
+    """Equal amplitudes to 1e-12 (no temporary array)."""
+    for k in range(a.shape[0]):
+        if abs(a[k] - b[k]) > 1e-12:
+            return False
+    return True
+
+
+@njit(cache=True)
 def exact_distribution(code, ints0, floats0, num_qubits, max_steps, n_out_i, n_out_f, cutoff, max_branches,
-                       pause_row, live_ints, live_floats):
+                       max_states, pause_row, live_ints, live_floats):
     """Every output row the program can produce, with its probability.
 
     Breadth first: each live branch runs to its next random measurement or
@@ -46,7 +55,8 @@ def exact_distribution(code, ints0, floats0, num_qubits, max_steps, n_out_i, n_o
     then each splits into its two outcomes.  Branches less likely than
     ``cutoff`` are dropped and their mass reported.  Returns ``(rows_i, rows_f,
     probs, n_rows, dropped, status, err_pc)``; more than ``max_branches`` live
-    branches or distinct outputs gives ERR_BRANCHES.
+    branches or distinct outputs gives ERR_BRANCHES; more than ``max_states``
+    statevectors alive at once gives ERR_MEMORY.
     """
     rows_i = np.zeros((max_branches, n_out_i), np.int64)
     rows_f = np.zeros((max_branches, n_out_f), np.float64)
@@ -98,13 +108,14 @@ def exact_distribution(code, ints0, floats0, num_qubits, max_steps, n_out_i, n_o
                 row = pause_row[pcs[a]]
                 if not _same_live(regs_i[a], regs_i[c], live_ints[row]) \
                         or not _same_live(regs_f[a], regs_f[c], live_floats[row]) \
-                        or np.abs(states[a] - states[c]).max() > 1e-12:
+                        or not _same_state(states[a], states[c]):
                     continue
                 ps[a] += ps[c]
                 gone[j] = True
         # 3. split each remaining branch into its two outcomes
         n_pcs, n_steps, n_ps, n_i, n_f, n_s = [0], [0], [0.0], [ints0], [floats0], [psi0]
         n_pcs.pop(), n_steps.pop(), n_ps.pop(), n_i.pop(), n_f.pop(), n_s.pop()
+        copies = 0
         for i in range(len(live)):
             if gone[i]:
                 continue
@@ -115,6 +126,10 @@ def exact_distribution(code, ints0, floats0, num_qubits, max_steps, n_out_i, n_o
                 if p < cutoff:
                     dropped += p
                     continue
+                if outcome:
+                    copies += 1
+                    if len(states) + copies > max_states:
+                        return rows_i, rows_f, probs, n_rows, dropped, ERR_MEMORY, pcs[b]
                 ints = regs_i[b].copy() if outcome else regs_i[b]
                 psi = states[b].copy() if outcome else states[b]
                 perform(code, pcs[b], ints, psi, qs[i], p1, outcome)

@@ -248,6 +248,7 @@ ERR_ZERO_DIVISION = 3
 ERR_DOMAIN = 4
 ERR_QUBIT_REUSE = 5
 ERR_BRANCHES = 6  # exact distributions: more branches or outcomes than allowed
+ERR_MEMORY = 7  # exact distributions: more live statevectors than fit in memory
 # interpreter pauses (not errors): the driver performs the event and resumes
 PAUSE_MEASURE = 10
 PAUSE_RESET = 11

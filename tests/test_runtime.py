@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import hybridrt as hr
-from hybridrt import h, mz, qubits, rx, x
+from hybridrt import h, mz, qubits, runtime, rx, x
+from hybridrt.runtime import states_needed
 
 
 @hr.kernel
@@ -100,7 +101,51 @@ def enormous() -> bool:
 
 
 def test_too_many_qubits_fail_up_front():
-    with pytest.raises(hr.CapacityError, match=r"'huge' uses 36 qubits: simulating it needs about 2.5 TiB"):
+    with pytest.raises(hr.CapacityError, match=r"'huge' uses 36 qubits: simulating it needs about 1.0 TiB of memory \(1 statevector\)"):
         huge()
     with pytest.raises(hr.CapacityError, match="'enormous' uses 64 qubits"):
         enormous()
+
+
+@hr.kernel
+def terminal() -> list[bool]:
+    q = qubits(3)
+    h(q)
+    return mz(q)
+
+
+@hr.kernel
+def midcircuit() -> tuple[bool, bool]:
+    q = qubits(2)
+    h(q[0])
+    a = mz(q[0])
+    if a:
+        x(q[1])
+    h(q[1])
+    return a, mz(q[1])
+
+
+def test_a_run_needs_a_second_state_only_where_an_outcome_precedes_more_gates():
+    bytecode = {k: k._bytecode(()) for k in (terminal, midcircuit)}
+    assert states_needed(bytecode[terminal], "branching") == 1  # the final measurements are sampled
+    assert states_needed(bytecode[terminal], "trajectories") == 2
+    assert states_needed(bytecode[midcircuit], "branching") == 2
+
+
+@hr.kernel
+def many_histories() -> list[bool]:
+    q = qubits(10)
+    bits = [False] * 6
+    for i in range(6):
+        h(q[i])
+        bits[i] = mz(q[i])
+        rx(0.3 * i, q[9])
+    return bits
+
+
+def test_exact_distribution_past_the_memory_for_its_statevectors_is_a_capacity_error(monkeypatch):
+    state = 16 << 10
+    assert len(many_histories.distribution()) == 64
+    monkeypatch.setattr(runtime, "available_memory", lambda: 40 * state)  # room for 30 states: 32 histories
+    with pytest.raises(hr.CapacityError, match=r"more than 30 10-qubit statevectors at once \(16.0 KiB each\)"):
+        many_histories.distribution()

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hybridrt.kernels import opcodes as op
+from hybridrt.kernels.branching import sample_basis
 from hybridrt.kernels.drivers import run_shots
 from hybridrt.kernels.statevector import apply_gate, collapse, flip, prob_one
 from qiskit import QuantumCircuit
@@ -977,3 +978,16 @@ def test_same_seed_same_outputs_other_seed_other_outputs(sample_terminal: bool) 
     kw = {"shots": 20, "max_steps": 100_000}
     for seed in (2**63, 2**64 - 1):
         assert_identical(run_bc(bc, engine, seed=seed, **kw), run_bc(bc, reference, seed=seed, **kw))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_one_pass_sampling_picks_what_a_cumulative_search_picks(seed):
+    rng = np.random.default_rng(seed)
+    state = rng.normal(size=64) + 1j * rng.normal(size=64)
+    state[rng.random(64) < 0.3] = 0.0  # zero-probability states are never picked
+    state /= np.linalg.norm(state)
+    u = np.concatenate([rng.random(500), [0.0, 1.0 - 2**-53]])
+    cdf = np.cumsum(np.abs(state) ** 2)
+    expected = np.minimum(np.searchsorted(cdf, u * cdf[-1], side="right"), np.flatnonzero(state)[-1])
+    assert np.array_equal(sample_basis(state, u), expected)
+    assert np.all(np.abs(state[sample_basis(state, u)]) > 0)
