@@ -84,6 +84,11 @@ class _Memory:
         self.regs[r.name] = slot
         return slot
 
+    def block(self, values: list[float]) -> int:
+        """Consecutive float slots holding ``values`` (a fused gate's matrix); the first one's index."""
+        self.floats.extend(values)
+        return len(self.floats) - len(values)
+
     def slot(self, op: ir.Operand) -> int:
         if isinstance(op, ir.Reg):
             return self.regs[op.name].index
@@ -132,6 +137,9 @@ def assemble(p: ir.Program) -> Bytecode:
                 else:
                     opcode, mode = _INT_UNARY[i.op]
                     emit(i.loc, opcode, s(i.dest), s(i.a), mode)
+            elif isinstance(i, ir.Gate) and i.name == "unitary2":
+                emit(i.loc, oc.UNITARY2, s(i.qubits[0]), s(i.qubits[1]),
+                     mem.block([float(a.value) for a in i.params]))  # type: ignore[union-attr]
             elif isinstance(i, ir.Gate):
                 qs = [s(q) for q in i.qubits] + [0] * (3 - len(i.qubits))
                 ps = [s(a) for a in i.params] + [0] * (3 - len(i.params))

@@ -1,18 +1,22 @@
-"""Gate fusion: runs of one-qubit gates on the same qubit become one ``u`` gate before execution.
+"""Gate fusion: runs of gates on one or two qubits become one dense gate before execution.
 
-Within a basic block, one-qubit gates with a static qubit and constant angles
-are multiplied together per qubit until something else touches that qubit (a
-multi-qubit gate, a measurement, a reset, or an operation on a qubit computed
-at run time); then the product is emitted as a single ``u`` gate.  The result
-equals the original up to a global phase, so every measurement statistic is
-unchanged while the engine makes one pass over the state instead of several.
+Within a basic block, gates with static qubits and constant angles are multiplied
+together: one-qubit gates per qubit, and everything on a pair of qubits from a
+two-qubit gate on, until something else touches those qubits (a gate on another
+pair, a three-qubit gate, a gate whose qubit or angle is computed at run time).
+No gate moves past a measurement or reset, so the engine still samples
+measurements that only classical code follows.  A one-qubit product becomes one
+``u`` gate; a pair's product with more than one gate in it becomes one dense
+``unitary2`` (``ir.FUSED_GATES``).  The result equals the original up to a global
+phase, so every measurement statistic is unchanged while the engine makes one
+pass over the state where it made several.
 """
 
 from __future__ import annotations
 
 import cmath
 import math
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -56,9 +60,26 @@ def u_angles(m: np.ndarray) -> tuple[float, float, float]:
     return theta, 0.0, cmath.phase(-b) - cmath.phase(c)
 
 
-def _fusible(i: ir.Instr) -> bool:
-    return (isinstance(i, ir.Gate) and len(i.qubits) == 1 and isinstance(i.qubits[0], ir.Const)
-            and all(isinstance(a, ir.Const) for a in i.params))
+_CONTROLLED = {"cx": "x", "cy": "y", "cz": "z", "ch": "h", "crx": "rx", "cry": "ry", "crz": "rz", "cp": "p"}
+_PAULI = {"rxx": "x", "ryy": "y", "rzz": "z"}
+_SWAP = np.eye(4, dtype=complex)[[0, 2, 1, 3]]
+
+
+def two_qubit_matrix(name: str, params: tuple[float, ...]) -> np.ndarray:
+    """The 4x4 matrix of a two-qubit gate on (q0, q1), basis index bit(q0) + 2 bit(q1) (Qiskit's order)."""
+    if name in _CONTROLLED:  # q0 controls
+        m = np.eye(4, dtype=complex)
+        m[1::2, 1::2] = one_qubit_matrix(_CONTROLLED[name], params)
+        return m
+    if name == "swap":
+        return _SWAP.copy()
+    p = one_qubit_matrix(_PAULI[name], ())
+    return math.cos(params[0] / 2) * np.eye(4) - 1j * math.sin(params[0] / 2) * np.kron(p, p)
+
+
+def _static(i: ir.Instr) -> bool:
+    return isinstance(i, ir.Gate) and i.name in ir.GATES and all(
+        isinstance(x, ir.Const) for x in (*i.qubits, *i.params))
 
 
 def _touched(i: ir.Instr) -> set[int] | None:
@@ -74,38 +95,92 @@ def _touched(i: ir.Instr) -> set[int] | None:
     return {q.value for q in qs}  # type: ignore[union-attr]
 
 
-def _fused(gates: list[ir.Gate]) -> ir.Gate:
+def _values(g: ir.Gate) -> tuple[float, ...]:
+    return tuple(float(a.value) for a in g.params)  # type: ignore[union-attr]
+
+
+def _qubits(g: ir.Gate) -> tuple[int, ...]:
+    return tuple(q.value for q in g.qubits)  # type: ignore[union-attr]
+
+
+def _one_qubit_gate(gates: list[ir.Gate]) -> ir.Gate:
     if len(gates) == 1:
         return gates[0]
     m = np.eye(2, dtype=complex)
     for g in gates:
-        m = one_qubit_matrix(g.name, tuple(float(a.value) for a in g.params)) @ m  # type: ignore[union-attr]
+        m = one_qubit_matrix(g.name, _values(g)) @ m
     angles = tuple(ir.Const(float(x), ir.FLOAT) for x in u_angles(m))
     return ir.Gate("u", gates[0].qubits, angles, gates[0].loc)
 
 
+@dataclass
+class _Pair:
+    """Gates on qubits (a, b) since a two-qubit gate, as one 4x4 matrix (basis bit(a) + 2 bit(b))."""
+
+    a: int
+    b: int
+    gates: list[ir.Gate] = field(default_factory=list)
+    matrix: np.ndarray = field(default_factory=lambda: np.eye(4, dtype=complex))
+
+    def add(self, g: ir.Gate) -> None:
+        qs = _qubits(g)
+        if len(qs) == 1:
+            m = one_qubit_matrix(g.name, _values(g))
+            m = np.kron(np.eye(2), m) if qs[0] == self.a else np.kron(m, np.eye(2))
+        else:
+            m = two_qubit_matrix(g.name, _values(g))
+            if qs[0] != self.a:
+                m = _SWAP @ m @ _SWAP
+        self.matrix = m @ self.matrix
+        self.gates.append(g)
+
+    def gate(self) -> ir.Gate:
+        if len(self.gates) == 1:
+            return self.gates[0]
+        m = self.matrix.reshape(-1)
+        params = tuple(ir.Const(float(x), ir.FLOAT) for x in (*m.real, *m.imag))
+        qs = (ir.Const(self.a, ir.QUBIT), ir.Const(self.b, ir.QUBIT))
+        return ir.Gate("unitary2", qs, params, self.gates[-1].loc)
+
+
 def _fuse_block(b: ir.Block) -> ir.Block:
     out: list[ir.Instr] = []
-    pending: dict[int, list[ir.Gate]] = {}
+    single: dict[int, list[ir.Gate]] = {}  # qubit -> one-qubit gates not yet emitted
+    pairs: dict[int, _Pair] = {}  # qubit -> the open pair it belongs to
 
     def flush(qubits: set[int] | None) -> None:
-        for q in sorted(pending if qubits is None else qubits & pending.keys()):
-            out.append(_fused(pending.pop(q)))
+        for q in sorted(set(single) | set(pairs) if qubits is None else qubits):
+            if q in single:
+                out.append(_one_qubit_gate(single.pop(q)))
+            if q in pairs:
+                pair = pairs.pop(q)
+                pairs.pop(pair.b if q == pair.a else pair.a)
+                out.append(pair.gate())
 
     for i in b.instrs:
-        if _fusible(i):
-            pending.setdefault(i.qubits[0].value, []).append(i)  # type: ignore[union-attr]
-            continue
-        touched = _touched(i)
-        if isinstance(i, (ir.Measure, ir.Reset)):
-            flush(None)  # no gate may move past a measurement: the engine samples what follows none
-        elif touched is None or touched:
-            flush(touched)
-        out.append(i)
+        qs = _qubits(i) if _static(i) else ()  # type: ignore[arg-type]
+        if len(qs) == 1 and qs[0] in pairs:
+            pairs[qs[0]].add(i)  # type: ignore[arg-type]
+        elif len(qs) == 1:
+            single.setdefault(qs[0], []).append(i)  # type: ignore[arg-type]
+        elif len(qs) == 2 and qs[0] in pairs and pairs[qs[0]] is pairs.get(qs[1]):
+            pairs[qs[0]].add(i)  # type: ignore[arg-type]
+        elif len(qs) == 2:
+            flush({q for q in qs if q in pairs})
+            pair = _Pair(*qs)
+            for q in qs:
+                for g in single.pop(q, []):
+                    pair.add(g)
+                pairs[q] = pair
+            pair.add(i)  # type: ignore[arg-type]
+        else:
+            touched = _touched(i)
+            flush(None if isinstance(i, (ir.Measure, ir.Reset)) else touched)
+            out.append(i)
     flush(None)
     return replace(b, instrs=tuple(out))
 
 
-def fuse_one_qubit_gates(p: ir.Program) -> ir.Program:
-    """``p`` with each run of constant one-qubit gates on a qubit replaced by one ``u`` gate."""
+def fuse_gates(p: ir.Program) -> ir.Program:
+    """``p`` with gates fused into one-qubit ``u`` and two-qubit ``unitary2`` gates (see the module docstring)."""
     return replace(p, blocks=tuple(_fuse_block(b) for b in p.blocks))

@@ -166,6 +166,10 @@ GATES: dict[str, tuple[int, int]] = {
     "cswap": (3, 0),
 }
 
+#: gates that only gate fusion writes, for the engine (not the kernel language, not QIR):
+#: ``unitary2`` is a dense two-qubit unitary given by 32 constant floats (see kernels/opcodes.py)
+FUSED_GATES: dict[str, tuple[int, int]] = {"unitary2": (2, 32)}
+
 
 @dataclass(frozen=True)
 class Copy:
@@ -382,9 +386,11 @@ def verify(p: Program) -> Program:
                     fail("binary operands of different types", i)
                 define(i.dest, r or ta, i)
             elif isinstance(i, Gate):
-                if i.name not in GATES:
+                if i.name not in GATES and i.name not in FUSED_GATES:
                     fail(f"unknown gate {i.name}", i)
-                nq, npar = GATES[i.name]
+                nq, npar = GATES.get(i.name) or FUSED_GATES[i.name]
+                if i.name in FUSED_GATES and not all(isinstance(a, Const) for a in i.params):
+                    fail(f"gate {i.name} takes constant parameters only", i)
                 if len(i.qubits) != nq or len(i.params) != npar:
                     fail(f"gate {i.name} takes {nq} qubits and {npar} parameters", i)
                 for q in i.qubits:

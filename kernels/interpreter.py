@@ -94,8 +94,9 @@ from .opcodes import (
     ROUND_FLOOR,
     STORE_F,
     STORE_I,
+    UNITARY2,
 )
-from .statevector import apply_gate
+from .statevector import apply_2q, apply_gate
 
 
 @njit(cache=True)
@@ -232,6 +233,10 @@ def execute(code, ints, floats, state, out_i, out_f, pc, steps, max_steps):
             if a >= G_CX and (q0 == q1 or ((a == G_CCX or a == G_CSWAP) and (q2 == q0 or q2 == q1))):
                 return ERR_QUBIT_REUSE, pc, steps
             apply_gate(state, a, q0, q1, q2, floats[code[pc, 5]], floats[code[pc, 6]], floats[code[pc, 7]])
+        elif op == UNITARY2:
+            if ints[a] == ints[b]:
+                return ERR_QUBIT_REUSE, pc, steps
+            apply_2q(state, ints[a], ints[b], floats[c:c + 32])
         elif op == MEASURE:
             return PAUSE_MEASURE, pc, steps
         elif op == RESET:

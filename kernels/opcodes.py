@@ -81,6 +81,10 @@ Code
                                as the gate takes; the first are controls) with float
                                parameters F[p0], F[p1], F[p2] (as many as it takes); matrices
                                as Qiskit defines them.  Two equal qubits -> ERR_QUBIT_REUSE.
+    UNITARY2 q0 q1 f           apply the dense two-qubit unitary F[f : f + 32] (row-major 4x4,
+                               16 real parts then 16 imaginary parts; basis index
+                               bit(I[q0]) + 2 bit(I[q1])) to qubits I[q0], I[q1]; written by
+                               gate fusion only.  Equal qubits -> ERR_QUBIT_REUSE.
     MEASURE dst q              p1 = probability that qubit I[q] is 1; draw one uniform u;
                                outcome = 1 if u < p1 else 0, except p1 < EPS -> 0 and
                                p1 > 1 - EPS -> 1; project onto the outcome and renormalise;
@@ -168,6 +172,7 @@ STORE_F = 74
 GATE = 80
 MEASURE = 81
 RESET = 82
+UNITARY2 = 83
 # control
 JUMP = 90
 BRANCH = 91

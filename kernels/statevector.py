@@ -189,6 +189,47 @@ def apply_1q(state, target, ctrl_mask, c0, c1, m00, m01, m10, m11):
 
 
 @njit(cache=True)
+def _two_qubit_range(state, a, b, m, k0, k1):
+    """Apply the 4x4 matrix ``m`` (basis index bit(a) + 2 bit(b)) for the amplitude quads k0 <= k < k1."""
+    lo, mid, hi = _sorted3(a, b, -1)
+    ma = 1 << a
+    mb = 1 << b
+    for k in range(k0, k1):
+        i0 = _spread(k, lo, mid, hi)
+        i1 = i0 | ma
+        i2 = i0 | mb
+        i3 = i1 | mb
+        v0 = state[i0]
+        v1 = state[i1]
+        v2 = state[i2]
+        v3 = state[i3]
+        state[i0] = m[0, 0] * v0 + m[0, 1] * v1 + m[0, 2] * v2 + m[0, 3] * v3
+        state[i1] = m[1, 0] * v0 + m[1, 1] * v1 + m[1, 2] * v2 + m[1, 3] * v3
+        state[i2] = m[2, 0] * v0 + m[2, 1] * v1 + m[2, 2] * v2 + m[2, 3] * v3
+        state[i3] = m[3, 0] * v0 + m[3, 1] * v1 + m[3, 2] * v2 + m[3, 3] * v3
+
+
+@njit(cache=True, parallel=True)
+def _two_qubit_parallel(state, a, b, m):
+    n = state.shape[0] >> 2
+    for c in prange(_CHUNKS):
+        _two_qubit_range(state, a, b, m, c * n // _CHUNKS, (c + 1) * n // _CHUNKS)
+
+
+@njit(cache=True)
+def apply_2q(state, a, b, re_im):
+    """Apply a dense two-qubit unitary given as 32 floats (row-major 4x4, real then imaginary parts)."""
+    m = np.empty((4, 4), np.complex128)
+    for r in range(4):
+        for c in range(4):
+            m[r, c] = complex(re_im[4 * r + c], re_im[16 + 4 * r + c])
+    if state.shape[0] >= PARALLEL_MIN_SIZE:
+        _two_qubit_parallel(state, a, b, m)
+    else:
+        _two_qubit_range(state, a, b, m, 0, state.shape[0] >> 2)
+
+
+@njit(cache=True)
 def apply_swap(state, a, b, control):
     """Swap qubits ``a`` and ``b`` (where qubit ``control`` is 1, if ``control`` >= 0)."""
     lo, mid, hi = _sorted3(a, b, control)

@@ -109,13 +109,19 @@ def apply_gate(state: np.ndarray, num_qubits: int, gate_id: int,
                qubits: tuple[int, ...] | list[int], params: tuple[float, ...] = ()) -> None:
     """Apply a gate in place to a little-endian statevector (bit k of an index = qubit k)."""
     k = GATE_ARITY[gate_id][0]
-    qs = [int(q) for q in qubits[:k]]
+    apply_matrix(state, num_qubits, gate_matrix(gate_id, params), qubits[:k])
+
+
+def apply_matrix(state: np.ndarray, num_qubits: int, m: np.ndarray, qubits: tuple[int, ...] | list[int]) -> None:
+    """Apply a 2^k x 2^k matrix (basis index sum of bit(qubits[j]) * 2^j, as Qiskit) to ``qubits`` in place."""
+    k = len(qubits)
+    qs = [int(q) for q in qubits]
     if len(set(qs)) != k or not all(0 <= q < num_qubits for q in qs):
-        raise ValueError(f"bad qubits {qs} for gate {gate_id} on {num_qubits} qubits")
+        raise ValueError(f"bad qubits {qs} on {num_qubits} qubits")
     n = num_qubits
     # C-order reshape: axis a holds bit n-1-a.  Gate tensor axes: out bits k-1..0, in bits k-1..0.
     psi = state.reshape((2,) * n)
-    g = gate_matrix(gate_id, params).reshape((2,) * (2 * k))
+    g = m.reshape((2,) * (2 * k))
     axes = [n - 1 - qs[j] for j in reversed(range(k))]
     out = np.tensordot(g, psi, axes=(list(range(k, 2 * k)), axes))
     state[:] = np.moveaxis(out, list(range(k)), axes).reshape(-1)
@@ -329,6 +335,11 @@ def _run_shot(code: np.ndarray, ints: list[int], floats: list[float], num_qubits
                 if len(set(qs)) != nq:
                     raise _Err(op.ERR_QUBIT_REUSE)
                 apply_gate(state, num_qubits, a, qs, tuple(F[x] for x in (e, f, g)[:np_]))
+            elif o == op.UNITARY2:  # q0 q1 f: F[f:f+16] real parts, F[f+16:f+32] imaginary parts
+                if I[a] == I[b]:
+                    raise _Err(op.ERR_QUBIT_REUSE)
+                m = (np.array(F[c:c + 16]) + 1j * np.array(F[c + 16:c + 32])).reshape(4, 4)
+                apply_matrix(state, num_qubits, m, (I[a], I[b]))
             elif o == op.MEASURE:
                 I[a] = _measure(state, I[b], rng.uniform())
             elif o == op.RESET:

@@ -23,6 +23,7 @@ from scipy.stats import chi2_contingency, chisquare
 from hybridrt import ir
 from hybridrt.assemble import Bytecode, _classical_tail, assemble
 from hybridrt.builder import Builder
+from hybridrt.fusion import fuse_gates
 
 from . import reference as ref
 
@@ -448,7 +449,9 @@ class ProgramGen:
 
 
 def random_bytecode(seed: int, **kw: Any) -> Bytecode:
-    return assemble(ProgramGen(seed, **kw).build())
+    """Every third program is fused (``u`` and ``unitary2`` gates), as kernels run."""
+    program = ProgramGen(seed, **kw).build()
+    return assemble(fuse_gates(program) if seed % 3 == 0 else program)
 
 
 DIFF_SHOTS = 50
