@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .branching import event_qubit, one_trajectory, outcome_of, perform, run_branching
 from .interpreter import execute
 from .opcodes import BRANCHING, EPS, OK, PAUSE_MEASURE, PAUSE_RESET
 from .rng import next_uniform, shot_stream
-from .statevector import prob_one
+from .statevector import PARALLEL_MIN_SIZE, prob_one
 
 
 @njit(cache=True)
@@ -57,14 +57,17 @@ def run_shots(code, ints0, floats0, num_qubits, shots, seed, max_steps, n_out_i,
     return out_i, out_f, status, err_pc, err_shot
 
 
+#: shots of a small register run as this many ranges, spread over the threads
+SHOT_RANGES = 64
+
+
 @njit(cache=True)
-def _trajectories(code, ints, floats, state, pc0, steps0, max_steps, seed, draws, out_i, out_f):
-    """Each shot continues from a copy of the prefix state, drawing its own outcomes."""
-    work = np.empty_like(state)
+def _trajectory_range(code, ints, floats, state, work, pc0, steps0, max_steps, seed, draws, out_i, out_f,
+                      prefix_i, prefix_f, s0, s1):
+    """Shots s0 <= s < s1, each from a copy of the prefix state in ``work`` and the prefix's outputs;
+    returns (status, pc, shot)."""
     stream = np.empty(1, np.uint64)
-    prefix_i = out_i[0].copy()
-    prefix_f = out_f[0].copy()
-    for s in range(out_i.shape[0]):
+    for s in range(s0, s1):
         out_i[s] = prefix_i
         out_f[s] = prefix_f
         work[:] = state
@@ -76,3 +79,37 @@ def _trajectories(code, ints, floats, state, pc0, steps0, max_steps, seed, draws
         if status != OK:
             return status, pc, s
     return OK, -1, -1
+
+
+@njit(cache=True, parallel=True)
+def _trajectories_parallel(code, ints, floats, state, pc0, steps0, max_steps, seed, draws, out_i, out_f, chunks):
+    """Contiguous ranges of shots on all threads; the first failing shot overall is reported."""
+    shots = out_i.shape[0]
+    prefix_i = out_i[0].copy()
+    prefix_f = out_f[0].copy()
+    status = np.zeros(chunks, np.int64)
+    err_pc = np.full(chunks, -1, np.int64)
+    err_shot = np.full(chunks, -1, np.int64)
+    for c in prange(chunks):
+        status[c], err_pc[c], err_shot[c] = _trajectory_range(
+            code, ints, floats, state, np.empty_like(state), pc0, steps0, max_steps, seed, draws, out_i, out_f,
+            prefix_i, prefix_f, c * shots // chunks, (c + 1) * shots // chunks)
+    for c in range(chunks):
+        if status[c] != OK:
+            return status[c], err_pc[c], err_shot[c]
+    return OK, -1, -1
+
+
+@njit(cache=True)
+def _trajectories(code, ints, floats, state, pc0, steps0, max_steps, seed, draws, out_i, out_f):
+    """Each shot continues from a copy of the prefix state, drawing its own outcomes from its own stream.
+
+    Small states run ranges of shots on all threads (large ones use the threads inside each gate);
+    a shot's outcomes depend only on the seed and its number, so the thread count changes nothing.
+    """
+    shots = out_i.shape[0]
+    if state.shape[0] < PARALLEL_MIN_SIZE and shots >= SHOT_RANGES:
+        return _trajectories_parallel(code, ints, floats, state, pc0, steps0, max_steps, seed, draws, out_i, out_f,
+                                      SHOT_RANGES)
+    return _trajectory_range(code, ints, floats, state, np.empty_like(state), pc0, steps0, max_steps, seed, draws,
+                             out_i, out_f, out_i[0].copy(), out_f[0].copy(), 0, shots)

@@ -102,6 +102,22 @@ def test_branching_falls_back_to_trajectories_when_copies_do_not_fit(max_buffers
     assert _agree(run(op.BRANCHING, 5), run(op.TRAJECTORIES, 6)) > SIGNIFICANCE
 
 
+@pytest.mark.parametrize("kernel,args", CASES[:3], ids=[k.name for k, _ in CASES[:3]])
+def test_trajectories_do_not_depend_on_the_thread_count(kernel, args):
+    """Small registers run ranges of shots on all threads; every shot has its own random stream."""
+    import numba
+
+    threads = numba.get_num_threads()
+    try:
+        runs = []
+        for n in sorted({1, threads}):
+            numba.set_num_threads(n)
+            runs.append(kernel.run(*args, shots=501, seed=4, strategy="trajectories").values)
+    finally:
+        numba.set_num_threads(threads)
+    assert all(r == runs[0] for r in runs)
+
+
 def test_unknown_strategy_is_a_clear_error():
     with pytest.raises(ValueError, match="strategy must be one of"):
         rus.run(shots=10, strategy="magic")
