@@ -1,13 +1,11 @@
 """The inner product of two single-qubit states by iterative phase estimation (Microsoft's integrated-hybrid sample).
 
-The vectors v = (cos θ₁/2, sin θ₁/2) and c = (cos θ₂/2, sin θ₂/2) are encoded on a
-target qubit t, entangled with an ancilla a: A|00> = (|v>|+> + |c>|->)/√2.  The
-oracle G = Z_a · A · (X⊗X · CZ · X⊗X) · A† rotates that state by an angle set by
-<v|c>: its eigenphases are 1/2 ± arccos(<v|c>)/(2π), so with n+1 bits of
-iterative phase estimation, the outcome x (0 <= x < 2^(n+1)) gives
-<v|c> ≈ -cos(π·x/2^n).  For θ₁ = π/7, θ₂ = π/5, n = 4: x = 16 with probability
-0.48, 15 and 17 with 0.19 each, as in the sample.  Only an int is computed in the
-kernel: it runs on Quantinuum H2 through QIR Adaptive_RI.
+v = (cos θ₁/2, sin θ₁/2) and c = (cos θ₂/2, sin θ₂/2) are encoded on two qubits; an
+oracle whose eigenphases are 1/2 ± arccos(<v|c>)/(2π) is estimated with n+1 bits, and
+the outcome x gives <v|c> ≈ -cos(π·x/2^n) (see hybridrt.algorithms.inner_product).
+For θ₁ = π/7, θ₂ = π/5, n = 4: x = 16 with probability 0.48, 15 and 17 with 0.19
+each, as in the sample.  Only an int is computed in the kernel: it runs on Quantinuum
+H2 through QIR Adaptive_RI.
 
 Run:     python examples/dot_product.py
          python examples/dot_product.py --theta1 0.3 --theta2 2.1 --n 5 --plot dot.png
@@ -21,48 +19,8 @@ import math
 import numpy as np
 from pe_demo import figure, parser, print_qir, save
 
-import hybridrt as hr
-from hybridrt import cry, cz, h, x, z
+from hybridrt.algorithms import inner_product
 from hybridrt.algorithms import phase_estimation as pe
-
-
-def dot_product_kernels(theta1: float, theta2: float) -> tuple[hr.Kernel, hr.Kernel]:
-    """The oracle G and the state preparation A, as kernels on a register ``[t, a]``."""
-
-    @hr.kernel
-    def prepare(q) -> None:  # type: ignore[no-untyped-def]
-        t, a = q[0], q[1]
-        h(a)
-        cry(theta1, a, t)  # |v> where a = 1 ...
-        x(a)
-        cry(theta2, a, t)  # ... |c> where a = 0, then back to the |+>/|-> basis
-        x(a)
-        h(a)
-
-    @hr.kernel
-    def unprepare(q) -> None:  # type: ignore[no-untyped-def]
-        t, a = q[0], q[1]
-        h(a)
-        x(a)
-        cry(-theta2, a, t)
-        x(a)
-        cry(-theta1, a, t)
-        h(a)
-
-    @hr.kernel
-    def oracle(q) -> None:  # type: ignore[no-untyped-def]
-        z(q[1])
-        unprepare(q)
-        x(q)
-        cz(q[1], q[0])
-        x(q)
-        prepare(q)
-
-    return oracle, prepare
-
-
-def inner_product(theta1: float, theta2: float) -> float:
-    return math.cos(theta1 / 2) * math.cos(theta2 / 2) + math.sin(theta1 / 2) * math.sin(theta2 / 2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--theta2", type=float, default=math.pi / 5, help="angle of the second vector (default π/5)")
     p.add_argument("--n", type=int, default=4, help="precision: n+1 bits are measured (default 4)")
     args = p.parse_args(argv)
-    oracle, prepare = dot_product_kernels(args.theta1, args.theta2)
+    oracle, prepare = inner_product.kernels(args.theta1, args.theta2)
     kernel = pe.iterative_kernel(oracle, prepare, bits=args.n + 1, num_qubits=2)
     if args.qir:
         return print_qir(kernel, args.qir)
@@ -81,10 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'x':>4} {'exact P(x)':>11} {'observed':>9}  -cos(πx/2^n)")
     for v, prob in sorted(exact.items()):
         if prob > 1e-3:
-            print(f"{v:4d} {prob:11.4f} {counts.get(v, 0) / args.shots:9.4f}  {-math.cos(math.pi * v / 2**args.n):+.4f}")
+            print(f"{v:4d} {prob:11.4f} {counts.get(v, 0) / args.shots:9.4f}  {inner_product.from_outcome(v, args.n):+.4f}")
     best = max(counts, key=counts.__getitem__)
-    print(f"inner product: the most frequent x = {best} gives {-math.cos(math.pi * best / 2**args.n):.4f}, "
-          f"exact {inner_product(args.theta1, args.theta2):.4f} (resolution: x steps of π/2^n)")
+    print(f"inner product: the most frequent x = {best} gives {inner_product.from_outcome(best, args.n):.4f}, "
+          f"exact {inner_product.exact(args.theta1, args.theta2):.4f} (resolution: x steps of π/2^n)")
     if args.plot:
         fig, (ax,) = figure(1)
         xs = np.arange(2 ** (args.n + 1))

@@ -14,8 +14,7 @@ Export:  python examples/iterative_phase_estimation.py --qir quantinuum.sim.h2-1
 
 from __future__ import annotations
 
-from pe_demo import PHASE, example_unitary, figure, parser, print_qir, report, save, sweep_panel
-from tqdm import tqdm
+from pe_demo import PHASE, example_unitary, parser, print_qir, report, sweep_figure
 
 from hybridrt.algorithms import phase_estimation as pe
 
@@ -36,15 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     top = sorted(est.histogram().items(), key=lambda kv: -kv[1])[:4]
     print("most frequent outcomes:", ", ".join(f"{v:.6f} ({c / args.shots:.1%})" for v, c in top))
     if args.plot:
-        fig, (left, right) = figure(2)
-        sweep = list(range(1, args.bits + 1))
-        runs = [pe.iterative(unitary, eigenstate, bits=b, shots=args.shots, seed=args.seed, **options)
-                for b in tqdm(sweep, desc="error vs bits", unit="size")]
-        sweep_panel(left, sweep, runs, args.phase, "bits", ("2^-bits", [2.0**-b for b in sweep]),
-                    f"iterative phase estimation, {args.shots} shots per size")
-        est.plot(right, exact=args.phase)
-        right.set_title(f"outcomes, {args.bits} bits")
-        save(fig, args.plot)
+        sweep_figure(args.plot, est, args.phase, list(range(1, args.bits + 1)),
+                     lambda b: pe.iterative(unitary, eigenstate, bits=b, shots=args.shots, seed=args.seed, **options),
+                     ("iterative phase estimation", "bits"), ("2^-bits", lambda r, b: 2.0**-b))
     return 0
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from typing import Any
+
+from tqdm import tqdm
 
 import hybridrt as hr
 from hybridrt import cp, cx, h, ry, x
@@ -87,13 +90,20 @@ def report(est: Any, exact: float) -> str:
             f"error {est.error(exact):.2e}")
 
 
-def sweep_panel(ax: Any, sizes: list[int], runs: list[Any], exact: float, xlabel: str,
-                floor: tuple[str, list[float]], title: str) -> None:
-    """Error and one-shot std of each run against its size, with a reference curve ``floor`` = (label, values)."""
-    ax.semilogy(sizes, [max(r.error(exact), 1e-12) for r in runs], "o-", label="|estimate - exact|")
-    ax.semilogy(sizes, [r.std for r in runs], "s--", label="std of one shot")
-    ax.semilogy(sizes, floor[1], ":", color="gray", label=floor[0])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("phase error (turns)")
-    ax.set_title(title)
-    ax.legend()
+def sweep_figure(path: str, est: Any, exact: float, sizes: list[int], run: Callable[[int], Any],
+                 what: tuple[str, str], floor: tuple[str, Callable[[Any, int], float]]) -> None:
+    """Write a figure: left, the error and one-shot std of ``run(size)`` for each size (a progress bar while
+    they run) with a reference curve ``floor`` = (label, f(estimate, size)); right, ``est``'s histogram.
+    ``what`` = (the method's title, the size's name)."""
+    fig, (left, right) = figure(2)
+    runs = [run(n) for n in tqdm(sizes, desc=f"error vs {what[1]}", unit="size")]
+    left.semilogy(sizes, [max(r.error(exact), 1e-12) for r in runs], "o-", label="|estimate - exact|")
+    left.semilogy(sizes, [r.std for r in runs], "s--", label="std of one shot")
+    left.semilogy(sizes, [floor[1](r, n) for r, n in zip(runs, sizes)], ":", color="gray", label=floor[0])
+    left.set_xlabel(what[1])
+    left.set_ylabel("phase error (turns)")
+    left.set_title(f"{what[0]}, {est.samples.size} shots per size")
+    left.legend()
+    est.plot(right, exact=exact)
+    right.set_title(f"{est.method}: outcomes")
+    save(fig, path)

@@ -13,8 +13,7 @@ Export:  python examples/random_walk_phase_estimation.py --qir quantinuum.sim.he
 
 from __future__ import annotations
 
-from pe_demo import PHASE, example_unitary, figure, parser, print_qir, report, save, sweep_panel
-from tqdm import tqdm
+from pe_demo import PHASE, example_unitary, parser, print_qir, report, sweep_figure
 
 from hybridrt.algorithms import phase_estimation as pe
 
@@ -33,15 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{report(est, args.phase)}; final posterior width {est.resolution:.2e}, "
           f"{est.outliers:.1%} of shots set aside as outliers")
     if args.plot:
-        fig, (left, right) = figure(2)
-        sweep = sorted({max(1, args.iterations * k // 8) for k in range(1, 9)})
-        runs = [pe.random_walk(unitary, eigenstate, iterations=n, shots=args.shots, seed=args.seed, num_qubits=2)
-                for n in tqdm(sweep, desc="error vs iterations", unit="size")]
-        sweep_panel(left, sweep, runs, args.phase, "iterations", ("posterior width", [r.resolution for r in runs]),
-                    f"random-walk phase estimation, {args.shots} shots per size")
-        est.plot(right, exact=args.phase)
-        right.set_title(f"posterior means, {args.iterations} iterations")
-        save(fig, args.plot)
+        sweep_figure(args.plot, est, args.phase, sorted({max(1, args.iterations * k // 8) for k in range(1, 9)}),
+                     lambda n: pe.random_walk(unitary, eigenstate, iterations=n, shots=args.shots, seed=args.seed,
+                                              num_qubits=2),
+                     ("random-walk phase estimation", "iterations"), ("posterior width", lambda r, n: r.resolution))
     return 0
 
 

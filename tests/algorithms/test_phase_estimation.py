@@ -16,9 +16,10 @@ from qiskit.quantum_info import Operator
 from scipy.integrate import quad
 
 import hybridrt as hr
+from hybridrt.algorithms import inner_product
 from hybridrt.algorithms import phase_estimation as pe
 from hybridrt.algorithms.estimate import Estimate
-from hybridrt.lang import cp, cry, cz, h, p, ry, x, z
+from hybridrt.lang import cp, cz, h, p, ry, x
 
 from .reference import ALPHA, chi2_gof, ipe_reference, qpe_textbook, random_walk_reference
 
@@ -191,37 +192,6 @@ def test_random_walk_recovers_phases(phase: float) -> None:
 # ---------------------------------------------------------------- the dot-product sample
 
 
-def dot_kernels(theta1: float, theta2: float) -> tuple[hr.Kernel, hr.Kernel]:
-    @hr.kernel
-    def prepare(q) -> None:  # type: ignore[no-untyped-def]
-        h(q[1])
-        cry(theta1, q[1], q[0])
-        x(q[1])
-        cry(theta2, q[1], q[0])
-        x(q[1])
-        h(q[1])
-
-    @hr.kernel
-    def unprepare(q) -> None:  # type: ignore[no-untyped-def]
-        h(q[1])
-        x(q[1])
-        cry(-theta2, q[1], q[0])
-        x(q[1])
-        cry(-theta1, q[1], q[0])
-        h(q[1])
-
-    @hr.kernel
-    def oracle(q) -> None:  # type: ignore[no-untyped-def]
-        z(q[1])
-        unprepare(q)
-        x(q)
-        cz(q[1], q[0])
-        x(q)
-        prepare(q)
-
-    return oracle, prepare
-
-
 def dot_reference(theta1: float, theta2: float, bits: int) -> np.ndarray:
     """P(x): the prepared state's weight on each eigenvector of G (matrices from Qiskit) times textbook QPE."""
     a = QuantumCircuit(2)
@@ -246,14 +216,15 @@ def dot_reference(theta1: float, theta2: float, bits: int) -> np.ndarray:
 
 def test_dot_product_matches_the_microsoft_sample() -> None:
     """θ₁ = π/7, θ₂ = π/5, n = 4 (5 bits): x = 16 with probability 0.48, 15 and 17 with 0.19 each."""
-    oracle, prepare = dot_kernels(math.pi / 7, math.pi / 5)
+    oracle, prepare = inner_product.kernels(math.pi / 7, math.pi / 5)
     k = pe.iterative_kernel(oracle, prepare, bits=5, num_qubits=2)
     got = distribution_array(k, 5, False)
     np.testing.assert_allclose(got, dot_reference(math.pi / 7, math.pi / 5, 5), atol=1e-10)
     assert got[16] == pytest.approx(0.4764, abs=5e-4)
     assert got[15] == pytest.approx(0.1926, abs=5e-4) and got[17] == pytest.approx(got[15], abs=1e-12)
-    inner = math.cos((math.pi / 7 - math.pi / 5) / 2)
-    assert -math.cos(math.pi * int(np.argmax(got)) / 2**4) == pytest.approx(inner, abs=1 - math.cos(math.pi / 16))
+    inner = inner_product.exact(math.pi / 7, math.pi / 5)
+    assert inner == pytest.approx(math.cos((math.pi / 7 - math.pi / 5) / 2), abs=1e-15)
+    assert inner_product.from_outcome(int(np.argmax(got)), 4) == pytest.approx(inner, abs=1 - math.cos(math.pi / 16))
 
 
 # ---------------------------------------------------------------- the estimate and bad input

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 import hybridrt as hr
+from hybridrt.algorithms import inner_product
 from hybridrt.algorithms import phase_estimation as pe
 
 from .reference import ALPHA, chi2_gof
-from .test_phase_estimation import dot_kernels, tilted_kernels
+from .test_phase_estimation import tilted_kernels
 
 SHOTS = 2000
 H2, HELIOS = "quantinuum.sim.h2-1e", "quantinuum.sim.helios-1e"
@@ -44,23 +45,22 @@ def assert_fits(k: hr.Kernel, counts: Counter, what: str) -> None:
     assert p >= ALPHA, f"{what}: p = {p:.2e}; runner {counts.most_common(6)}"
 
 
-def tilted(**options: Any) -> tuple[Any, ...]:
-    """The tilted two-qubit unitary of test_phase_estimation with its eigenvector and power kernel (QIR stays small:
-    run_qir's time grows with the program's size, and repetition makes U^(2^k) 2^k times as long)."""
+def tilted(make: Any, **options: Any) -> hr.Kernel:
+    """``make`` (a kernel builder) for test_phase_estimation's tilted two-qubit unitary, with its power kernel:
+    run_qir's time grows with the program's size, and by repetition U^(2^k) is 2^k times as long."""
     u, eigenvector, u_pow = tilted_kernels(0.3)
-    return (u, eigenvector), {"num_qubits": 2, "power": u_pow, **options}
+    return make(u, eigenvector, num_qubits=2, power=u_pow, **options)
 
 
 # name -> (kernel maker, target, profile, shots)
 CASES = {
-    "iterative, int": (lambda: pe.iterative_kernel(*tilted()[0], bits=6, **tilted()[1]), H2, "Adaptive_RI", SHOTS),
-    "iterative, float, votes": (lambda: pe.iterative_kernel(*tilted()[0], bits=4, **tilted(floats=True, votes=3)[1]),
-                                HELIOS, "Adaptive_RIF", SHOTS),
-    "random walk": (lambda: pe.random_walk_kernel(*tilted()[0], iterations=6, **tilted()[1]), HELIOS, "Adaptive_RIF",
-                    SHOTS),
+    "iterative, int": (lambda: tilted(pe.iterative_kernel, bits=6), H2, "Adaptive_RI", SHOTS),
+    "iterative, float, votes": (lambda: tilted(pe.iterative_kernel, bits=4, floats=True, votes=3), HELIOS,
+                                "Adaptive_RIF", SHOTS),
+    "random walk": (lambda: tilted(pe.random_walk_kernel, iterations=6), HELIOS, "Adaptive_RIF", SHOTS),
     # the oracle's powers by repetition: 31 controlled oracles, 0.5 MB of QIR, so fewer shots
-    "dot product": (lambda: pe.iterative_kernel(*dot_kernels(math.pi / 7, math.pi / 5), bits=5, num_qubits=2), H2,
-                    "Adaptive_RI", 400),
+    "dot product": (lambda: pe.iterative_kernel(*inner_product.kernels(math.pi / 7, math.pi / 5), bits=5,
+                                                num_qubits=2), H2, "Adaptive_RI", 400),
 }
 
 
@@ -78,7 +78,7 @@ def test_lowers_to_its_profile_and_runs_on_run_qir(name: str) -> None:
 def test_iterative_runs_on_qirrunner(tmp_path: Path) -> None:
     import qirrunner
 
-    k = pe.iterative_kernel(*tilted()[0], bits=5, **tilted()[1])
+    k = tilted(pe.iterative_kernel, bits=5)
     path = tmp_path / "ipe.ll"
     path.write_text(str(k.to_qir(target=H2)))
     out = qirrunner.OutputHandler()
