@@ -206,33 +206,43 @@ def _small(angle: float) -> bool:
     return abs(math.remainder(angle, 4 * _PI)) < _EPS
 
 
+@dataclass
+class _Controlled1:
+    """A controlled one-qubit gate, its target's matrix growing as equal neighbours are multiplied in."""
+
+    qubits: tuple[int, ...]
+    matrix: np.ndarray
+    loc: object
+
+
 def _merged(gates: Sequence[ir.Gate], base: int) -> list[_Prim]:
     """The gates (moved to qubits ``base ..``) as primitives; controlled one-qubit gates on the same pair of
     qubits, with nothing on those qubits in between (as in ``U^m`` for a ``U`` of one ``cp``), multiplied first."""
-    items: list[tuple[str, tuple[int, ...], np.ndarray | tuple[float, ...], object]] = []
-    last: dict[tuple[int, ...], int] = {}  # (control, target) -> index in items of a mergeable gate
+    items: list[_Controlled1 | tuple[str, tuple[int, ...], tuple[float, ...], object]] = []
+    open_pairs: dict[tuple[int, ...], _Controlled1] = {}  # the last such gate on each pair, if nothing followed
     for g in gates:
         qs = tuple(base + int(q.value) for q in g.qubits)  # type: ignore[union-attr]
         params = tuple(float(a.value) for a in g.params)  # type: ignore[union-attr]
+        item: _Controlled1 | tuple[str, tuple[int, ...], tuple[float, ...], object]
         if g.name in _CONTROLLED_ONE:
             m = one_qubit_matrix(_CONTROLLED_ONE[g.name], params)
-            if qs in last:
-                k = last[qs]
-                items[k] = ("c1", qs, m @ items[k][2], items[k][3])  # type: ignore[operator]
+            if qs in open_pairs:
+                open_pairs[qs].matrix = m @ open_pairs[qs].matrix
                 continue
-        for pair in [pair for pair in last if set(pair) & set(qs)]:
-            del last[pair]
-        if g.name in _CONTROLLED_ONE:
-            last[qs] = len(items)
-            items.append(("c1", qs, m, g.loc))
+            item = _Controlled1(qs, m, g.loc)
         else:
-            items.append((g.name, qs, params, g.loc))
+            item = (g.name, qs, params, g.loc)
+        for pair in [pair for pair in open_pairs if set(pair) & set(qs)]:
+            del open_pairs[pair]
+        if isinstance(item, _Controlled1):
+            open_pairs[qs] = item
+        items.append(item)
     prims: list[_Prim] = []
-    for name, qs, arg, loc in items:
-        if name == "c1":
-            prims += _controlled_one(qs[0], qs[1], arg, loc)  # type: ignore[arg-type]
+    for it in items:
+        if isinstance(it, _Controlled1):
+            prims += _controlled_one(it.qubits[0], it.qubits[1], it.matrix, it.loc)
         else:
-            prims += _primitives(name, qs, arg, loc)  # type: ignore[arg-type]
+            prims += _primitives(*it)
     return prims
 
 
