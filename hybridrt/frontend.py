@@ -3,6 +3,16 @@
 Compile-time values (constants, qubits, registers, tuples, modules and
 functions) stay in the compiler; only what must happen per shot becomes IR.
 Calls to other kernels are inlined, their qubits passed by reference.
+
+A *foreign operation* (a Q# operation, or anything else) is an object with a
+method ``_hybridrt_subprogram(args) -> ir.Program``.  ``args`` describes the
+call's positional arguments in order: ``ir.QUBIT`` for a qubit,
+``ir.ArrayType(ir.QUBIT, n)`` for a register of ``n``, otherwise the argument's
+compile-time value (bool, int, float, or a tuple of them for a list).  The
+parameterless program it returns is inlined with its qubit ``k`` the ``k``-th
+qubit passed (registers flattened in order); its further qubits are ancillas,
+shared by all foreign calls of a kernel, that it receives in ``|0>`` and must
+leave in ``|0>``.  Its return value is the call's value.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from typing import Any, Callable, Union
 
 from . import ir
 from .builder import Builder
-from .errors import CompileError, Loc
+from .errors import CompileError, HybridrtError, Loc
 
 # ---------------------------------------------------------------- compile-time values
 
@@ -332,6 +342,7 @@ class Compiler:
         self.b = Builder(src.tree.name, src.file)
         self.depth = 0
         self.loop_depth = 0
+        self.ancillas: list[int] = []  # qubits lent to foreign operations
         self.returns: Any = "?"  # the program's return spec, fixed by the annotation or first return
         self.return_type: ir.ReturnType | str = "?"
         tree = src.tree
@@ -1137,6 +1148,9 @@ class Compiler:
         kernel_fn = getattr(obj, "_hybridrt_function", None)
         if kernel_fn is not None:
             return self._inline(frame, node, kernel_fn)
+        subprogram = getattr(obj, "_hybridrt_subprogram", None)
+        if subprogram is not None and intrinsic is None:
+            return self._foreign(frame, node, name, subprogram)
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail(frame, node, "*args in a call is not supported in a kernel")
         if node.keywords and intrinsic is None:
@@ -1332,6 +1346,101 @@ class Compiler:
         self.b.start(callee.exit_label)
         self.depth -= 1
         return callee.result if callee.result is not None else TupleVal(())
+
+
+    def _foreign(self, frame: _Frame, node: ast.Call, name: str, subprogram: Callable[[tuple[Any, ...]], ir.Program]
+                 ) -> Value:
+        """Inline a foreign operation (see the module docstring) on the caller's qubits."""
+        loc = frame.src.loc(node)
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail(frame, node, f"{name}() takes positional arguments only")
+        shape: list[Any] = []
+        qubits: list[ir.Operand] = []
+        for k, a in enumerate(node.args):
+            v = self._expr(frame, a)
+            if isinstance(v, QVal):
+                shape.append(ir.QUBIT)
+                qubits.append(v.op)
+            elif isinstance(v, QRegVal):
+                shape.append(ir.ArrayType(ir.QUBIT, v.length))
+                qubits += [v.qubit(i).op for i in range(v.length)]
+            else:
+                shape.append(self._constant(frame, a, v, f"argument {k + 1} of {name}()"))
+        static = [q.value for q in qubits if isinstance(q, ir.Const)]
+        if len(set(static)) != len(static):
+            raise self.fail(frame, node, f"{name}() applied to the same qubit twice")
+        try:
+            program = subprogram(tuple(shape))
+        except (HybridrtError, TypeError, ValueError) as e:
+            where = getattr(e, "loc", None)
+            raise CompileError(f"{name}(): {getattr(e, 'message', e)}" + (f" (at {where})" if where else ""),
+                               loc) from None
+        return self._splice(name, program, qubits, loc)
+
+    def _constant(self, frame: _Frame, node: ast.AST, v: Value, what: str) -> Any:
+        if isinstance(v, CVal):
+            return v.value
+        if isinstance(v, TupleVal):
+            return tuple(self._constant(frame, node, x, what) for x in v.items)
+        raise self.fail(frame, node, f"{what} must be known when the kernel is compiled, got {describe(v)}")
+
+    def _splice(self, name: str, p: ir.Program, qubits: list[ir.Operand], loc: Loc) -> Value:
+        """Lower program ``p`` in place, its qubit ``k`` being ``qubits[k]`` (then the shared ancillas)."""
+        b = self.b
+        if p.params:
+            raise CompileError(f"{name}(): a foreign operation must give a program without parameters", loc)
+        while len(qubits) + len(self.ancillas) < p.num_qubits:
+            self.ancillas.append(b.allocate_qubits(1))
+        qmap = list(qubits) + [ir.Const(a, ir.QUBIT) for a in self.ancillas]
+        regs = {r.name: b.reg(r.name, r.type) for r in p.regs}
+
+        def op(x: Any) -> Any:
+            if isinstance(x, ir.Reg):
+                return regs[x.name]
+            return qmap[x.value] if isinstance(x, ir.Const) and x.type == ir.QUBIT else x
+
+        labels = {blk.label: b.new_label(f"{name}.{blk.label}") for blk in p.blocks}
+        end = b.new_label(f"after_{name}")
+        leaves = ir.return_leaves(p.returns)
+        results = [b.reg("ret", t) for t in leaves]
+        b.jump(labels[p.blocks[0].label], loc)
+        for blk in p.blocks:
+            b.start(labels[blk.label])
+            for i in blk.instrs:
+                fields = {f: tuple(op(x) for x in v) if isinstance(v, tuple) else op(v) for f, v in vars(i).items()}
+                fields["loc"] = i.loc or loc
+                if isinstance(i, ir.QubitAt):
+                    fields.update(zip(("base", "step"), self._qubit_range(name, [qmap[i.base + k * i.step]
+                                                                                  for k in range(i.length)], loc)))
+                b.emit(type(i)(**fields))
+            t = blk.terminator
+            if isinstance(t, ir.Return):
+                for r, v in zip(results, t.values):
+                    for k in range(r.type.length) if isinstance(r.type, ir.ArrayType) else ():
+                        tmp = b.reg("t", r.type.elem)
+                        b.emit(ir.Load(tmp, op(v), ir.const(k), loc))
+                        b.emit(ir.Store(r, ir.const(k), tmp, loc))
+                    if not isinstance(r.type, ir.ArrayType):
+                        b.emit(ir.Copy(r, op(v), loc))
+                b.jump(end, loc)
+            elif isinstance(t, ir.Jump):
+                b.jump(labels[t.target], t.loc or loc)
+            else:
+                b.terminate(ir.Branch(op(t.cond), labels[t.if_true], labels[t.if_false], t.loc or loc))
+        b.start(end)
+        values = [ListVal(r) if isinstance(r.type, ir.ArrayType) else RVal(r) for r in results]
+        if isinstance(p.returns, ir.TupleType):
+            return TupleVal(tuple(values))
+        return values[0] if values else TupleVal(())
+
+    def _qubit_range(self, name: str, qs: list[ir.Operand], loc: Loc) -> tuple[int, int]:
+        """``base, step`` of caller qubits that a foreign program indexes at run time: they must be evenly spaced."""
+        values = [q.value for q in qs if isinstance(q, ir.Const)]
+        step = values[1] - values[0] if len(values) > 1 else 1
+        if len(values) != len(qs) or any(v != values[0] + k * step for k, v in enumerate(values)) or not values:
+            raise CompileError(f"{name}() indexes its qubits at run time, so they must be one evenly spaced "
+                               "register of the caller", loc)
+        return values[0], step
 
 
 def _unify(a: str, b: str) -> str | None:
