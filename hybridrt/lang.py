@@ -14,7 +14,15 @@ from typing import Any, Callable
 from .errors import HybridrtError
 from .ir import GATES
 
-__all__ = ["qubit", "qubits", "mz", "reset", *GATES]
+__all__ = ["Qubit", "Qubits", "qubit", "qubits", "mz", "reset", *GATES]
+
+
+class Qubit:
+    """Annotation for a kernel parameter that is one qubit: ``def flip(q: Qubit)``, called from another kernel."""
+
+
+class Qubits:
+    """Annotation for a kernel parameter that is a register: ``def ghz(reg: Qubits)``, called from another kernel."""
 
 
 def _intrinsic(name: str, doc: str) -> Callable[..., Any]:
