@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from . import ir
 from .assemble import Bytecode, assemble
 from .frontend import compile_kernel, parameter_specs
-from .fusion import fuse_one_qubit_gates
-from .result import Distribution, Result
+from .fusion import fuse_gates
+from .progress import wanted
+from .result import Distribution, Result, SweepResult
 from .runtime import DEFAULT_MAX_STEPS, exact_bytecode, run_bytecode
+from .units import CHUNK_SHOTS, Plan, check_run_options, execute, make_engine, new_seed, row_seeds
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -43,7 +46,7 @@ class Kernel:
         self._compiled: dict[tuple[ir.Type, ...], tuple[ir.Program, Bytecode]] = {}
 
     @classmethod
-    def from_ir(cls, program: ir.Program) -> "Kernel":
+    def from_ir(cls, program: ir.Program) -> Kernel:
         """A kernel that runs a ready IR program (e.g. loaded from QIR); its parameters are the program's."""
         k = cls.__new__(cls)
         k._hybridrt_function = None
@@ -61,16 +64,24 @@ class Kernel:
     def name(self) -> str:
         return self._name
 
+    @functools.cached_property
+    def _positional(self) -> bool:
+        """Every parameter can be passed by position (so a call with one value each needs no binding)."""
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        return all(p.kind in kinds for p in self._signature.parameters.values())
+
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[ir.Type, ...], list[Any]]:
         """Check the arguments against the annotations; their types (list lengths included) and values."""
-        try:
-            bound = self._signature.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"kernel {self.name}(): {e}") from None
-        bound.apply_defaults()
+        if kwargs or len(args) != len(self._specs) or not self._positional:
+            try:
+                bound = self._signature.bind(*args, **kwargs)
+            except TypeError as e:
+                raise TypeError(f"kernel {self.name}(): {e}") from None
+            bound.apply_defaults()
+            args = tuple(bound.arguments.values())
         types, values = [], []
-        for name, value in bound.arguments.items():
-            t, v = _check_argument(self.name, name, self._specs[name], value)
+        for (name, spec), value in zip(self._specs.items(), args):
+            t, v = _check_argument(self.name, name, spec, value)
             types.append(t)
             values.append(v)
         return tuple(types), values
@@ -93,7 +104,7 @@ class Kernel:
             else:
                 assert self._hybridrt_function is not None
                 program = compile_kernel(self._hybridrt_function, dict(zip(self._specs, types)))
-            self._compiled[types] = (program, assemble(fuse_one_qubit_gates(program)))
+            self._compiled[types] = (program, assemble(fuse_gates(program)))
         return self._compiled[types]
 
     def compile(self, *args: Any, **kwargs: Any) -> ir.Program:
@@ -115,21 +126,99 @@ class Kernel:
             types.append(spec)
         return self._program(tuple(types))
 
-    def run(self, *args: Any, shots: int = 1000, seed: int | None = None,
-            max_steps: int = DEFAULT_MAX_STEPS, strategy: str = "branching", **kwargs: Any) -> Result:
+    def run(self, *args: Any, shots: int = 1000, seed: int | None = None, max_steps: int = DEFAULT_MAX_STEPS,
+            strategy: str = "branching", executor: Any = None, chunk_shots: int | None = None,
+            progress: bool | None = None, **kwargs: Any) -> Result:
         """Run ``shots`` shots; the same ``seed`` gives the same ``Result``.
 
         ``max_steps`` bounds the instructions one shot may execute (a runaway loop
         stops with ``KernelRuntimeError``); ``strategy`` is "branching" (split shots
         between measurement outcomes; the default) or "trajectories" (shot by shot).
+        Shots run in chunks of ``chunk_shots`` (default ``hybridrt.units.CHUNK_SHOTS``), each
+        seeded from ``seed``; ``executor`` (a ``dask.distributed.Client``) spreads the chunks
+        over its workers, with the identical result for the same seed and chunk size.
+        ``progress`` shows a bar on stderr (default: on a terminal, for long runs).
         """
-        if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 1:
-            raise ValueError(f"shots must be a positive int, got {shots!r}")
-        if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        check_run_options(shots, seed, chunk_shots)
         types, values = self._bind(args, kwargs)
-        return run_bytecode(self._bytecode(types), values, int(shots), None if seed is None else int(seed),
-                            max_steps, strategy)
+        bc = self._bytecode(types)
+        show = wanted(progress, int(shots), 1, bc.program.num_qubits)
+        if executor is None and not show and shots <= (chunk_shots or CHUNK_SHOTS):
+            return run_bytecode(bc, values, int(shots), None if seed is None else int(seed), max_steps, strategy)
+        seed = new_seed() if seed is None else int(seed)
+        plan = Plan(make_engine(bc, max_steps, strategy), [values], [seed], int(shots), chunk_shots)
+        return execute([plan], executor, show, self.name)[0][0]
+
+    def sweep(self, table: Any, *, shots: int = 1000, seed: int | None = None, max_steps: int = DEFAULT_MAX_STEPS,
+              strategy: str = "branching", executor: Any = None, chunk_shots: int | None = None,
+              progress: bool | None = None) -> SweepResult:
+        """Run ``shots`` shots for each row of arguments in ``table``, compiled once, in one engine call.
+
+        ``table``: rows of arguments (a 2-D array, or a list of tuples; for a one-parameter
+        kernel a row may be the argument itself), or columns by parameter name (a dict or a
+        pandas DataFrame).  Row ``r`` runs with a seed derived from ``seed`` (see
+        ``hybridrt.units``), recorded in ``result.seeds[r]``; ``executor``, ``chunk_shots`` and
+        ``progress`` as for ``run``.
+
+        >>> import hybridrt as hr
+        >>> from hybridrt import qubit, ry, mz
+        >>> @hr.kernel
+        ... def tilt(theta: float) -> bool:
+        ...     q = qubit()
+        ...     ry(theta, q)
+        ...     return mz(q)
+        >>> res = tilt.sweep([0.0, 3.141592653589793], shots=100, seed=1)
+        >>> [r.counts() for r in res]
+        [{False: 100}, {True: 100}]
+        >>> res.outputs[0].shape
+        (2, 100)
+        """
+        check_run_options(shots, seed, chunk_shots)
+        types, rows = self._bind_rows(table)
+        seed = new_seed() if seed is None else int(seed)
+        bc = self._bytecode(types)
+        plan = Plan(make_engine(bc, max_steps, strategy), rows, row_seeds(seed, 0, len(rows)), int(shots),
+                    chunk_shots, labels=[f"row {r}" for r in range(len(rows))])
+        show = wanted(progress, int(shots) * len(rows), len(rows), bc.program.num_qubits)
+        return execute([plan], executor, show, self.name)[0]
+
+    def _bind_rows(self, table: Any) -> tuple[tuple[ir.Type, ...], list[list[Any]]]:
+        """The argument types shared by every row of a sweep table, and each row's checked values."""
+        rows = []
+        for r, (args, kwargs) in enumerate(self._table_rows(table)):
+            try:
+                rows.append(self._bind(args, kwargs))
+            except TypeError as e:
+                raise TypeError(f"{e} (in row {r} of the sweep)") from None
+        types = rows[0][0]
+        for r, (t, _) in enumerate(rows):
+            if t != types:
+                raise TypeError(f"kernel {self.name}(): row {r} of the sweep has argument types {_types(t)}, "
+                                f"row 0 has {_types(types)}: a sweep runs one compiled program, so list "
+                                "arguments must have the same length in every row")
+        return types, [v for _, v in rows]
+
+    def _table_rows(self, table: Any) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        """The (args, kwargs) of each row of a sweep table (see ``sweep``)."""
+        if hasattr(table, "columns") and not isinstance(table, np.ndarray):  # a pandas DataFrame
+            table = {c: list(table[c]) for c in table.columns}
+        if isinstance(table, dict):
+            lengths = {len(v) for v in table.values()}
+            if len(lengths) > 1:
+                raise ValueError(f"kernel {self.name}(): the sweep's columns have different lengths {sorted(lengths)}")
+            n = lengths.pop() if lengths else 0
+            rows = [((), {name: column[r] for name, column in table.items()}) for r in range(n)]
+        else:
+            try:
+                items = list(table)
+            except TypeError:
+                raise TypeError(f"kernel {self.name}(): a sweep table must be rows of arguments or columns by "
+                                f"parameter name, got {type(table).__name__}") from None
+            specs = list(self._specs.values())
+            rows = [(_row_args(self.name, k, r, specs), {}) for k, r in enumerate(items)]
+        if not rows:
+            raise ValueError(f"kernel {self.name}(): the sweep table has no rows")
+        return rows
 
     def distribution(self, *args: Any, cutoff: float = 1e-12, max_branches: int = 100_000,
                      max_steps: int = DEFAULT_MAX_STEPS, **kwargs: Any) -> Distribution:
@@ -192,6 +281,26 @@ class Kernel:
         types, values = self._bind(args, {})
         return self._program(types), values
 
+    def draw(self, *args: Any) -> str:
+        """A text drawing of the kernel's circuit (see ``hybridrt.drawing``); arguments as for ``to_qiskit``."""
+        from .drawing import draw
+
+        return draw(self._program_for_export(args)[0])
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the signature, the circuit drawing and the IR (or why there is none yet)."""
+        import html
+
+        from .errors import HybridrtError
+
+        try:
+            program = self.ir
+            body = (f"<pre>{html.escape(self.draw())}</pre><details><summary>IR</summary>"
+                    f"<pre>{html.escape(str(program))}</pre></details>")
+        except (HybridrtError, TypeError) as e:
+            body = f"<pre>{html.escape(str(e))}</pre>"
+        return f"<div><b>kernel</b> <code>{html.escape(self.name + str(self._signature))}</code>{body}</div>"
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run one shot and return its value."""
         return self.run(*args, shots=1, **kwargs).values[0]
@@ -225,6 +334,24 @@ def _check_argument(kernel_name: str, name: str, spec: Any, value: Any) -> tuple
             raise bad(f"a list of {spec[1]}")
         return ir.ArrayType(spec[1], len(items)), items
     return "?", value  # a missing or unsupported annotation: compiling reports it with its location
+
+
+def _types(types: tuple[ir.Type, ...]) -> str:
+    return "(" + ", ".join(map(str, types)) + ")"
+
+
+def _row_args(name: str, k: int, row: Any, specs: list[Any]) -> tuple[Any, ...]:
+    """The arguments in row ``k`` of a sweep table: a tuple as it is; for a one-parameter kernel the row itself
+    (or the one item of a one-column row, for a scalar parameter); otherwise the row's items."""
+    if isinstance(row, tuple):
+        return row
+    sequence = isinstance(row, (list, np.ndarray)) and np.ndim(row) == 1
+    if len(specs) == 1 and not (sequence and len(row) == 1 and specs[0] in ir.CLASSICAL_TYPES):
+        return (row,)
+    if not sequence:
+        raise TypeError(f"kernel {name}(): row {k} of the sweep table must be a sequence of {len(specs)} arguments, "
+                        f"got {type(row).__name__} {row!r}")
+    return tuple(row)
 
 
 def _scalar(t: str, v: Any) -> bool | int | float | None:
