@@ -1,15 +1,18 @@
 """The ``hybridrt`` command line: run a kernel from a file and print its counts, export QIR, list Azure targets.
 
     hybridrt run examples/rus.py --shots 1000 --seed 7
-    hybridrt run examples/rus.py:rus --json
+    hybridrt run examples/rus.py:rus --json --plot counts.png
     hybridrt run program.ll --shots 100
+    hybridrt run program.qs:"Main(3)" --shots 100        # Q#, compiled by qdk
+    hybridrt run circuit.qasm --shots 100                # OpenQASM 3, read by Qiskit
     hybridrt qir examples/rus_bounded.py --target quantinuum.sim.h2-1e -o rus.ll
     hybridrt targets
 
 Errors in the user's program or input (``CompileError``, ``TargetError``,
 ``KernelRuntimeError``, malformed QIR, a missing file) print one message with the
 location to stderr and exit with status 1; ``--traceback`` shows the Python traceback
-as well.  Usage errors exit with status 2.
+as well.  Usage errors exit with status 2.  Long runs show a progress bar on stderr when
+it is a terminal (``--progress`` / ``--no-progress`` or ``HYBRIDRT_PROGRESS=1/0`` decide).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import math
 import os
 import re
 import sys
@@ -27,12 +29,6 @@ from pathlib import Path
 from typing import Any
 
 PROG = "hybridrt"
-_NOT_YET = {
-    ".qs": "Q# files (.qs) are not supported yet: compile the program to QIR with qdk "
-           "(qdk.qsharp.compile) and run the .ll file",
-    ".qasm": "OpenQASM files (.qasm) are not supported yet: load the circuit with qiskit.qasm3 or qiskit.qasm2 "
-             "and export it to QIR, then run the .ll file",
-}
 _QIR_SUFFIXES = (".ll", ".bc")
 
 
@@ -54,10 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run", parents=[common], help="run a kernel and print the counts of its return values",
-        description="Run a kernel of a Python file (FILE.py[:KERNEL]) or a QIR program (FILE.ll / FILE.bc[:ENTRY]) "
-                    "on hybridrt's engine and print how often each return value occurred.")
+        description="Run a kernel of a Python file (FILE.py[:KERNEL]), a QIR program (FILE.ll / FILE.bc[:ENTRY]), "
+                    "a Q# program (FILE.qs[:ENTRY_EXPRESSION]) or an OpenQASM 3 circuit (FILE.qasm) on hybridrt's "
+                    "engine and print how often each return value occurred.")
     run.add_argument("source", metavar="FILE[:KERNEL]",
-                     help="a Python file and the kernel in it (default: its only kernel), or a .ll/.bc QIR file")
+                     help="a Python file and the kernel in it (default: its only kernel), a .ll/.bc QIR file, a .qs "
+                          "Q# file (and its entry expression, e.g. prog.qs:'Main(3)') or a .qasm file")
     run.add_argument("--shots", type=_positive_int, default=1000, help="number of shots (default 1000)")
     run.add_argument("--seed", type=_seed, default=None, help="random seed (default: a fresh one, printed)")
     run.add_argument("--args", dest="kernel_args", type=_json_list, default=[], metavar="JSON_LIST",
@@ -67,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the counts as JSON")
     run.add_argument("--top", type=_non_negative_int, default=40, metavar="N",
                      help="table rows to show, most frequent first (default 40; 0: all)")
+    run.add_argument("--plot", type=Path, metavar="FILE", help="also write a histogram of the counts to FILE "
+                     "(.png, .svg, .pdf; needs matplotlib)")
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show a progress bar on stderr (default: for long runs, when stderr is a terminal)")
     run.set_defaults(func=_cmd_run)
 
     qir = sub.add_parser(
@@ -179,8 +181,6 @@ def load_kernel(spec: str) -> tuple[Any, Path]:
     """The kernel that ``FILE[:KERNEL]`` names, and the file."""
     path, name = split_source(spec)
     suffix = path.suffix.lower()
-    if suffix in _NOT_YET:
-        raise CliError(f"{path}: {_NOT_YET[suffix]}")
     if not path.exists():
         raise CliError(f"{path}: no such file")
     if path.is_dir():
@@ -189,11 +189,33 @@ def load_kernel(spec: str) -> tuple[Any, Path]:
         import hybridrt as hr
 
         return hr.from_qir(path, entry=name), path
+    if suffix in (".qs", ".qasm"):
+        return _load_foreign(path, name), path
     if suffix != ".py":
         raise CliError(f"{path}: cannot run a {suffix or 'suffix-less'} file; expected a Python file with a "
-                       "kernel (.py) or QIR (.ll, .bc)")
+                       "kernel (.py), QIR (.ll, .bc), Q# (.qs) or OpenQASM 3 (.qasm)")
     module = _import_file(path)
     return _pick_kernel(module, path, name), path
+
+
+def _load_foreign(path: Path, name: str | None) -> Any:
+    """The kernel of a Q# file (``name``: its entry expression) or an OpenQASM 3 file (``name``: the kernel's)."""
+    from hybridrt.errors import HybridrtError
+
+    try:
+        if path.suffix.lower() == ".qs":
+            from hybridrt.qsharp import from_qsharp
+
+            return from_qsharp(path, entry=name)
+        from hybridrt.qiskit import from_qasm
+
+        return from_qasm(path, name=name)
+    except ImportError as e:  # qdk or qiskit not installed
+        raise CliError(f"{path}: {e}") from e
+    except HybridrtError as e:
+        if str(path) in str(e) or getattr(e, "loc", None) is not None:
+            raise
+        raise CliError(f"{path}: {e}") from e
 
 
 def _import_file(path: Path) -> Any:
@@ -262,9 +284,9 @@ def _pick_kernel(module: Any, path: Path, name: str | None) -> Any:
 def _cmd_run(args: argparse.Namespace) -> int:
     kernel, path = load_kernel(args.source)
     res = _call(kernel, lambda: kernel.run(*args.kernel_args, shots=args.shots, seed=args.seed,
-                                           strategy=args.strategy))
-    returns = res.returns
-    rows = [(_shaped(value, returns), count) for value, count in res.counts().items()]
+                                           strategy=args.strategy, progress=args.progress))
+    if args.plot is not None:
+        _plot(res, args.plot, args.top)
     if args.json:
         doc = {
             "kernel": kernel.name,
@@ -273,15 +295,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "shots": res.shots,
             "seed": res.seed,
             "strategy": args.strategy,
-            "returns": "None" if returns is None else str(returns),
-            "counts": [{"value": _jsonable(v), "count": c, "probability": c / res.shots} for v, c in rows],
+            "returns": "None" if res.returns is None else str(res.returns),
+            "counts": [{"value": _jsonable(v), "count": c, "probability": c / res.shots} for v, c in res.count_rows()],
         }
         print(json.dumps(doc, allow_nan=True))
         return 0
     arg_text = ", ".join(repr(a) for a in args.kernel_args)
     print(f"{kernel.name}({arg_text}) from {path}: {res.shots} shots, seed {res.seed}, strategy {args.strategy}")
-    print(format_counts(rows, res.shots, args.top))
+    utf = (sys.stdout.encoding or "").lower().replace("-", "") in ("utf8", "utf16", "utf32")
+    print(res.table(args.top, ascii=not utf, hint="; --top 0 shows all, --json gives them all"))
     return 0
+
+
+def _plot(res: Any, out: Path, top: int) -> None:
+    """Write the histogram of ``res`` to ``out`` (without pyplot: no display needed)."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as e:
+        raise CliError("--plot needs matplotlib: pip install 'hybridrt[plot]'") from e
+    fig = Figure(figsize=(8, 4.5))
+    res.plot(ax=fig.subplots(), top=min(top, 40) if top else 40)
+    try:
+        fig.savefig(out)
+    except (OSError, ValueError) as e:
+        raise CliError(f"{out}: cannot write the plot: {getattr(e, 'strerror', None) or e}") from e
 
 
 def _call(kernel: Any, fn: Any) -> Any:
@@ -295,42 +332,6 @@ def _call(kernel: Any, fn: Any) -> Any:
         if "missing" in text:
             text += " (pass the arguments with --args '[...]')"
         raise CliError(text) from e
-
-
-def format_counts(rows: list[tuple[Any, int]], shots: int, top: int = 40, width: int = 40) -> str:
-    """The counts as a table: value, count, probability and a bar scaled to the most frequent value."""
-    shown = rows if top == 0 else rows[:top]
-    texts = [_text(v) for v, _ in shown]
-    vw = max([len("value"), *map(len, texts)])
-    cw = max([len("count"), *(len(str(c)) for _, c in shown)])
-    peak = max((c for _, c in shown), default=1)
-    block = "\u2588" if (sys.stdout.encoding or "").lower().replace("-", "") in ("utf8", "utf16", "utf32") else "#"
-    lines = [f"{'value':<{vw}}  {'count':>{cw}}  probability"]
-    for text, (_, c) in zip(texts, shown):
-        bar = block * max(1 if c else 0, round(width * c / peak))
-        lines.append(f"{text:<{vw}}  {c:>{cw}}  {c / shots:>11.4f}  {bar}")
-    if len(rows) > len(shown):
-        rest = sum(c for _, c in rows[len(shown):])
-        lines.append(f"... {len(rows) - len(shown)} more values in {rest} shots ({rest / shots:.2%}); "
-                     "--top 0 shows all, --json gives them all")
-    return "\n".join(lines)
-
-
-def _shaped(key: Any, returns: Any) -> Any:
-    """A ``counts()`` key back in the kernel's shape: lists where the kernel returns lists."""
-    from hybridrt import ir
-
-    if isinstance(returns, ir.ArrayType):
-        return list(key)
-    if isinstance(returns, ir.TupleType):
-        return tuple(list(v) if isinstance(t, ir.ArrayType) else v for v, t in zip(key, returns.elems))
-    return key
-
-
-def _text(v: Any) -> str:
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
-    return repr(v)
 
 
 def _jsonable(v: Any) -> Any:

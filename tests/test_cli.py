@@ -8,6 +8,7 @@ Counts printed by the CLI are compared with the same kernel run in this process 
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
 import json
 import subprocess
@@ -258,13 +259,168 @@ def error_of(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return captured.err
 
 
-@pytest.mark.parametrize("suffix,what", [(".qs", "Q# files (.qs) are not supported yet"),
-                                         (".qasm", "OpenQASM files (.qasm) are not supported yet")])
-def test_qsharp_and_qasm_not_supported_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str,
-                                            what: str) -> None:
-    f = tmp_path / f"prog{suffix}"
-    f.write_text("// a program\n")
-    assert what in error_of(["run", str(f)], capsys)
+QSHARP = """operation Main() : (Result, Result) {
+    use (a, b) = (Qubit(), Qubit());
+    H(a);
+    CNOT(a, b);
+    (MResetZ(a), MResetZ(b))
+}
+
+operation Flips(n : Int) : Int {
+    use q = Qubit();
+    mutable k = 0;
+    for _ in 1..n {
+        H(q);
+        if MResetZ(q) == One {
+            set k += 1;
+        }
+    }
+    k
+}
+"""
+
+QASM = """OPENQASM 3.0;
+include "stdgates.inc";
+qubit[2] q;
+bit[2] c;
+h q[0];
+cx q[0], q[1];
+c = measure q;
+"""
+
+
+def has(module: str, name: str) -> bool:
+    """Whether ``hybridrt.<module>`` provides ``name`` (the Q# and Qiskit interop land separately)."""
+    return hasattr(importlib.import_module(f"hybridrt.{module}"), name)
+
+
+def test_run_a_qsharp_file(tmp_path: Path) -> None:
+    qs = tmp_path / "prog.qs"
+    qs.write_text(QSHARP)
+    main = hybridrt("run", qs, "--shots", 400, "--seed", 6, "--json", script=True)
+    flips = hybridrt("run", f"{qs}:Flips(3)", "--shots", 300, "--seed", 2)
+    if not has("qsharp", "from_qsharp"):
+        for out in (main, flips):
+            assert out.returncode == 1 and "Traceback" not in out.stderr and "from_qsharp" in out.stderr
+        return
+    from hybridrt.qsharp import from_qsharp
+
+    assert main.returncode == 0, main.stderr
+    doc = json.loads(main.stdout)
+    expected = from_qsharp(qs).run(shots=400, seed=6).counts()
+    assert {tuple(r["value"]): r["count"] for r in doc["counts"]} == expected
+    assert set(expected) == {(False, False), (True, True)}
+    assert flips.returncode == 0, flips.stderr
+    assert {v: c for v, (c, _) in table_rows(flips.stdout).items()} == \
+        from_qsharp(qs, entry="Flips(3)").run(shots=300, seed=2).counts()
+
+
+def test_qsharp_errors_name_the_file(tmp_path: Path) -> None:
+    qs = tmp_path / "broken.qs"
+    qs.write_text("operation Main() : Result {\n    use q = Qubit();\n    H(q);\n    MResetZ(r)\n}\n")
+    out = hybridrt("run", qs)
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr.startswith("hybridrt: error: ") and "Traceback" not in out.stderr
+    if has("qsharp", "from_qsharp"):
+        assert "broken.qs:4:" in out.stderr  # the undefined name, on line 4
+    empty = tmp_path / "empty.qs"
+    empty.write_text("// nothing to run\n")
+    out = hybridrt("run", empty)
+    assert out.returncode == 1 and "Traceback" not in out.stderr and str(empty) in out.stderr
+
+
+def test_run_an_openqasm_file(tmp_path: Path) -> None:
+    f = tmp_path / "bell.qasm"
+    f.write_text(QASM)
+    out = hybridrt("run", f, "--shots", 500, "--seed", 9, "--json")
+    if not has("qiskit", "from_qasm"):
+        assert out.returncode == 1 and "Traceback" not in out.stderr and "from_qasm" in out.stderr
+        return
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    expected = hr.from_qasm(f).run(shots=500, seed=9).counts()
+    assert {r["value"]: r["count"] for r in doc["counts"]} == expected
+    assert set(expected) == {"00", "11"}
+    bad = tmp_path / "bad.qasm"
+    bad.write_text(QASM.replace("cx q[0], q[1];", "cx q[0], q[7];"))
+    out = hybridrt("run", bad)
+    assert out.returncode == 1 and "Traceback" not in out.stderr and "bad.qasm" in out.stderr
+
+
+# ---------------------------------------------------------------- plots and progress bars
+
+
+def test_plot_writes_a_histogram(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from matplotlib.image import imread
+
+    png = tmp_path / "counts.png"
+    assert cli.main(["run", RUS.as_posix(), "--shots", "500", "--seed", "2", "--plot", str(png)]) == 0
+    assert "rus() from" in capsys.readouterr().out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = imread(png)
+    assert image.shape == (450, 800, 4) and image[..., :3].min() < 0.5  # 8 x 4.5 in at 100 dpi, something drawn
+    svg = tmp_path / "counts.svg"
+    assert cli.main(["run", RUS.as_posix(), "--shots", "500", "--seed", "2", "--plot", str(svg), "--json"]) == 0
+    assert svg.read_text().lstrip().startswith("<?xml") and "probability" in svg.read_text()
+    assert json.loads(capsys.readouterr().out)["shots"] == 500
+    err = error_of(["run", RUS.as_posix(), "--plot", str(tmp_path / "missing" / "counts.png")], capsys)
+    assert "cannot write the plot" in err
+
+
+def test_progress_bar_when_forced() -> None:
+    quiet = hybridrt("run", RUS, "--shots", 3000, "--seed", 4)
+    loud = hybridrt("run", RUS, "--shots", 3000, "--seed", 4, "--progress")
+    assert quiet.returncode == loud.returncode == 0
+    assert quiet.stderr == "" and loud.stdout == quiet.stdout
+    assert "100%" in loud.stderr and "3.00k/3.00k" in loud.stderr and "rus" in loud.stderr
+
+
+def test_progress_bar_from_the_environment(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("HYBRIDRT_PROGRESS", "1")
+    assert cli.main(["run", RUS.as_posix(), "--shots", "100", "--seed", "4"]) == 0
+    assert "100%" in capsys.readouterr().err
+    assert cli.main(["run", RUS.as_posix(), "--shots", "100", "--seed", "4", "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("HYBRIDRT_PROGRESS", "0")
+    assert cli.main(["run", RUS.as_posix(), "--shots", "100", "--seed", "4"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_on_a_terminal_for_long_runs_only(tmp_path: Path) -> None:
+    """stderr a terminal (a pseudo-terminal here): a bar for a large register, none for a short run."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    wide = tmp_path / "wide.py"
+    wide.write_text("import hybridrt as hr\nfrom hybridrt import qubits, h, mz\n\n\n@hr.kernel\n"
+                    "def wide() -> bool:\n    q = qubits(22)\n    h(q[0])\n    return mz(q[0])\n")
+
+    def stderr_on_a_tty(path: Path) -> str:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
+        env = {k: v for k, v in os.environ.items() if k != "HYBRIDRT_PROGRESS"}
+        proc = subprocess.Popen([sys.executable, "-m", "hybridrt", "run", str(path), "--shots", "50", "--seed", "1"],
+                                stdout=subprocess.PIPE, stderr=slave, env=env)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+        out, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0 and out.decode().count("\n") >= 3
+        return b"".join(chunks).decode(errors="replace")
+
+    assert "100%" in stderr_on_a_tty(wide)
+    assert "%" not in stderr_on_a_tty(RUS)
 
 
 def test_file_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
