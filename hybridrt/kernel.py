@@ -120,7 +120,8 @@ class Kernel:
                 if self._fixed is not None:
                     return self._fixed
                 assert self._hybridrt_function is not None
-                compile_kernel(self._hybridrt_function, {})  # raises the CompileError for a bad annotation
+                if not (isinstance(spec, tuple) and spec[0] == "list" and spec[1] in ir.CLASSICAL_TYPES):
+                    compile_kernel(self._hybridrt_function, {})  # raises the CompileError for a bad annotation
                 raise TypeError(f"kernel {self.name}(): parameter {name!r} is a list; use .compile(*args) "
                                 "to see the IR for arguments of given lengths")
             types.append(spec)
@@ -299,7 +300,7 @@ class Kernel:
                     f"<pre>{html.escape(str(program))}</pre></details>")
         except (HybridrtError, TypeError) as e:
             body = f"<pre>{html.escape(str(e))}</pre>"
-        return f"<div><b>kernel</b> <code>{html.escape(self.name + str(self._signature))}</code>{body}</div>"
+        return f"<div><b>kernel</b> <code>{html.escape(self.name + _signature_text(self._signature))}</code>{body}</div>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run one shot and return its value."""
@@ -334,6 +335,17 @@ def _check_argument(kernel_name: str, name: str, spec: Any, value: Any) -> tuple
             raise bad(f"a list of {spec[1]}")
         return ir.ArrayType(spec[1], len(items)), items
     return "?", value  # a missing or unsupported annotation: compiling reports it with its location
+
+
+def _signature_text(sig: inspect.Signature) -> str:
+    """``(theta: float) -> bool`` whether the annotations are types or (postponed) strings."""
+    def text(a: Any) -> str:
+        return a if isinstance(a, str) else inspect.formatannotation(a)
+
+    params = ", ".join(p.name + ("" if p.annotation is p.empty else f": {text(p.annotation)}")
+                       for p in sig.parameters.values())
+    returns = "" if sig.return_annotation is sig.empty else f" -> {text(sig.return_annotation)}"
+    return f"({params}){returns}"
 
 
 def _types(types: tuple[ir.Type, ...]) -> str:
