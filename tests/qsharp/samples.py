@@ -8,7 +8,8 @@ from __future__ import annotations
 # two reflections (about the first vector, then the second) rotate the plane by 2 (b - a), i.e. act as
 # Ry(4 (b - a)), whose eigenvector |+i> has the eigenphase -(b - a) / pi (mod 1).  Each round kicks
 # U^(2^k) back onto a control qubit, undoes the phase of the bits already read (classical feedback), and
-# measures one more bit; the dot product cos(b - a) follows from the phase.
+# measures one more bit.  Returns the reading and the angle it gives, pi * phase (mod pi): the dot product
+# cos(b - a) is |cos| of it.
 DOT_PRODUCT = """
 import Std.Math.*;
 import Std.Convert.*;
@@ -37,7 +38,7 @@ operation Main() : (Int, Double) {
     }
     Reset(target);
     let phase = IntAsDouble(measured) / IntAsDouble(2^bits);
-    (measured, AbsD(Cos(PI() * phase)))
+    (measured, PI() * phase)
 }
 """
 
