@@ -75,15 +75,15 @@ def to_qiskit(program: ir.Program, values: list[Any] | None = None) -> QuantumCi
     return _Exporter(program).run()
 
 
-def _symbolic(p: ir.Program, params: dict[str, Parameter]) -> dict[str, _Sym]:
-    """Float registers whose one definition computes them from parameters and constants only."""
+def _symbolic(p: ir.Program, params: dict[str, Parameter]) -> dict[str, ParameterExpression]:
+    """Float registers whose one definition computes them from parameters (and constants) only."""
     defs: dict[str, int] = {}
     for b in p.blocks:
         for i in b.instrs:
             dest = getattr(i, "dest", None) or getattr(i, "array", None)
             if dest is not None and not isinstance(i, ir.Load):
                 defs[dest.name] = defs.get(dest.name, 0) + 1
-    sym: dict[str, _Sym] = dict(params)
+    sym: dict[str, ParameterExpression] = dict(params)
 
     def known(op: ir.Operand) -> _Sym | None:
         if isinstance(op, ir.Const):
@@ -108,7 +108,7 @@ def _symbolic(p: ir.Program, params: dict[str, Parameter]) -> dict[str, _Sym]:
                     a, c = known(i.a), known(i.b)
                     value = _SYM_BINARY[i.op](a, c) if a is not None and c is not None and i.op in _SYM_BINARY \
                         else None
-                if value is not None:
+                if isinstance(value, ParameterExpression) and value.parameters:
                     sym[i.dest.name] = value
                     changed = True
     return sym
@@ -214,9 +214,9 @@ class _Exporter:
                 raise self.fail("a qubit used as a value", loc)
             return expr.lift(op.value)
         if op.name in self.sym:
-            what = f"parameter {op.name!r}" if op.name in self.params else "a value computed from parameters"
-            raise self.fail(f"{what} is used in a classical computation at run time, which Qiskit cannot "
-                            "express; pass the arguments to to_qiskit() to bind them", loc)
+            names = ", ".join(repr(p.name) for p in sorted(self.sym[op.name].parameters, key=lambda p: p.name))
+            raise self.fail(f"parameter {names} is used in a classical computation at run "
+                            "time, which Qiskit cannot express; pass the arguments to to_qiskit() to bind them", loc)
         key = (op.name, k)
         if key in self.bits:
             return expr.lift(self.bits[key])

@@ -142,7 +142,8 @@ class Emitter:
         """The unsigned integer whose bit ``i`` is ``bits[i]``."""
         value: ir.Operand = self.int_(0)
         for i, bit in enumerate(bits):
-            value = self.binary("or", value, self.binary("shl", self.unary("bool_to_int", bit), self.int_(i)))
+            term = self.unary("bool_to_int", bit)
+            value = self.binary("or", value, self.binary("shl", term, self.int_(i))) if i else term
         return value
 
     def bit(self, value: ir.Operand, n: ir.Operand, w: int) -> ir.Operand:

@@ -59,15 +59,13 @@ Node = Straight | If | Loop | Break | Continue | Ret
 _EXIT = "\0exit"
 
 
-def immediate_dominators(nodes: Iterable[Hashable], succ: Callable[[Hashable], Iterable[Hashable]],
-                         entry: Hashable) -> dict[Hashable, Hashable]:
-    """The immediate dominator of every node reachable from ``entry`` (the entry maps to itself).
+def postorder(succ: Callable[[Hashable], Iterable[Hashable]], entry: Hashable) -> list[Hashable]:
+    """The nodes reachable from ``entry`` in depth-first postorder (``entry`` last).
 
-    >>> g = {"a": ["b", "c"], "b": ["d"], "c": ["d"], "d": []}
-    >>> sorted(immediate_dominators(g, g.__getitem__, "a").items())
-    [('a', 'a'), ('b', 'a'), ('c', 'a'), ('d', 'a')]
+    An edge ``u -> v`` with ``v`` at or after ``u`` in this order goes back to a node still being
+    visited (an ancestor in the depth-first tree, or ``u`` itself).
     """
-    order: list[Hashable] = []  # postorder
+    order: list[Hashable] = []
     seen = {entry}
     stack = [(entry, iter(succ(entry)))]
     while stack:
@@ -79,6 +77,17 @@ def immediate_dominators(nodes: Iterable[Hashable], succ: Callable[[Hashable], I
         else:
             seen.add(nxt)
             stack.append((nxt, iter(succ(nxt))))
+    return order
+
+
+def immediate_dominators(succ: Callable[[Hashable], Iterable[Hashable]], entry: Hashable) -> dict[Hashable, Hashable]:
+    """The immediate dominator of every node reachable from ``entry`` (the entry maps to itself).
+
+    >>> g = {"a": ["b", "c"], "b": ["d"], "c": ["d"], "d": []}
+    >>> sorted(immediate_dominators(g.__getitem__, "a").items())
+    [('a', 'a'), ('b', 'a'), ('c', 'a'), ('d', 'a')]
+    """
+    order = postorder(succ, entry)
     index = {n: k for k, n in enumerate(order)}
     preds: dict[Hashable, list[Hashable]] = {n: [] for n in order}
     for n in order:
@@ -144,13 +153,18 @@ class _Structurer:
                 self.preds[t].append(label)
         self.budget = max_nodes
         entry = p.blocks[0].label
-        idom = immediate_dominators(self.blocks, self.succ.__getitem__, entry)
+        idom = immediate_dominators(self.succ.__getitem__, entry)
+        order = postorder(self.succ.__getitem__, entry)
+        position = {n: k for k, n in enumerate(order)}
         self.loops: dict[str, _LoopInfo] = {}
-        for u in idom:
+        for u in order:
             for h in self.succ[u]:
-                if _dominates(idom, h, u):  # a back edge u -> h
-                    self._add_loop(h, u)
-        self._check_reducible(entry)
+                if position[h] < position[u]:
+                    continue
+                if not _dominates(idom, h, u):  # a retreating edge that is no back edge: a loop with two entries
+                    raise TargetError(f"kernel {p.name!r} has control flow that is not nested loops and branches "
+                                      "(an irreducible CFG), which has no structured form")
+                self._add_loop(h, u)
         for info in self.loops.values():
             info.exits = sorted({s for n in info.body for s in self.succ[n] if s not in info.body},
                                 key=self.order.__getitem__)
@@ -164,23 +178,6 @@ class _Structurer:
             if n not in info.body:
                 info.body.add(n)
                 work.extend(self.preds[n])
-
-    def _check_reducible(self, entry: str) -> None:
-        """Every edge to a block still being visited (depth first) must go to a loop header."""
-        state: dict[str, int] = {entry: 1}
-        stack = [(entry, iter(self.succ[entry]))]
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(nxt) == 1 and (nxt not in self.loops or node not in self.loops[nxt].body):
-                raise TargetError(f"kernel {self.p.name!r} has control flow that is not nested loops and branches "
-                                  "(an irreducible CFG), which has no structured form")
-            elif nxt not in state:
-                state[nxt] = 1
-                stack.append((nxt, iter(self.succ[nxt])))
 
     def _spend(self) -> None:
         self.budget -= 1
@@ -200,7 +197,7 @@ class _Structurer:
                             or not self.succ[m]]
                 return [] if n == header else [m for m in self.preds[n] if m in region]
 
-            ipdom = immediate_dominators([_EXIT, *region], rsucc, _EXIT)
+            ipdom = immediate_dominators(rsucc, _EXIT)
             for n in region:
                 j = ipdom.get(n, _EXIT)
                 ctx.joins[n] = None if j == _EXIT else j  # type: ignore[assignment]
