@@ -10,23 +10,26 @@ into the ``if`` it decides, and a measurement followed by a reset is
 functions emitted after the operation.
 
 >>> import hybridrt as hr
->>> from hybridrt import qubits, h, cx, mz
+>>> from hybridrt import qubits, h, x, mz
 >>> @hr.kernel
-... def bell() -> tuple[bool, bool]:
+... def feedback() -> tuple[bool, bool]:
 ...     a, b = qubits(2)
 ...     h(a)
-...     cx(a, b)
+...     if mz(a):
+...         x(b)
 ...     return mz(a), mz(b)
->>> print(to_qsharp(bell.ir), end="")
-/// Kernel `bell`, emitted by hybridrt.
-operation bell() : (Bool, Bool) {
+>>> print(to_qsharp(feedback.ir), end="")
+/// Kernel `feedback`, emitted by hybridrt.
+operation feedback() : (Bool, Bool) {
     use q = Qubit[2];
     H(q[0]);
-    CNOT(q[0], q[1]);
-    let m = M(q[0]) == One;
-    let m_1 = M(q[1]) == One;
+    if M(q[0]) == One {
+        X(q[1]);
+    }
+    let m_1 = M(q[0]) == One;
+    let m_2 = M(q[1]) == One;
     ResetAll(q);
-    (m, m_1)
+    (m_1, m_2)
 }
 """
 
@@ -237,28 +240,9 @@ def _paren(text_prec: tuple[str, int], parent: int, right: bool = False) -> str:
 
 
 def _reads(i: ir.Instr | ir.Terminator) -> list[ir.Reg]:
-    ops: list[Any] = []
-    if isinstance(i, ir.Copy):
-        ops = [i.src]
-    elif isinstance(i, ir.Unary):
-        ops = [i.a]
-    elif isinstance(i, ir.Binary):
-        ops = [i.a, i.b]
-    elif isinstance(i, ir.Gate):
-        ops = [*i.qubits, *i.params]
-    elif isinstance(i, (ir.Measure, ir.Reset)):
-        ops = [i.qubit]
-    elif isinstance(i, ir.QubitAt):
-        ops = [i.index]
-    elif isinstance(i, ir.Load):
-        ops = [i.array, i.index]
-    elif isinstance(i, ir.Store):
-        ops = [i.array, i.index, i.value]
-    elif isinstance(i, ir.Branch):
-        ops = [i.cond]
-    elif isinstance(i, ir.Return):
-        ops = list(i.values)
-    return [o for o in ops if isinstance(o, ir.Reg)]
+    """The registers an instruction or terminator reads: its register operands other than ``dest``."""
+    return [x for name, v in vars(i).items() if name != "dest"
+            for x in (v if isinstance(v, tuple) else (v,)) if isinstance(x, ir.Reg)]
 
 
 def _writes(i: ir.Instr) -> ir.Reg | None:
@@ -339,15 +323,16 @@ def _fold(p: ir.Program, b: ir.Block, defs: dict[str, int], uses: dict[str, list
         reach[dest.name] = read
         plan.folded[dest.name] = i
         plan.skip.add((b.label, k))
-    for k, dest in measured:  # a measurement folds only into the next statement, evaluated unconditionally
-        j = uses[dest.name][0][1]
-        user = code[j]
-        between = [x for x in range(k + 1, j) if (b.label, x) not in plan.skip]
-        written = _writes(user) if j < len(b.instrs) else None  # type: ignore[arg-type]
-        if isinstance(user, ir.Return) or (written is not None and written.name in plan.folded):
+    for k, dest in measured:  # a measurement folds where its value is used, past classical code only,
+        at, via = uses[dest.name][0][1], []  # and never into an operand that may not be evaluated (and, or)
+        while at < len(b.instrs) and (w := _writes(b.instrs[at])) is not None and w.name in plan.folded:
+            via.append(b.instrs[at])
+            at = uses[w.name][0][1]
+        user = code[at]
+        if isinstance(user, ir.Return) or any(isinstance(i, ir.Binary) and i.op in ("and", "or") and
+                                               i.a.type == ir.BOOL for i in (*via, user)):
             continue
-        if isinstance(user, ir.Binary) and user.op in ("and", "or") and user.a.type == ir.BOOL:
-            continue
+        between = [x for x in range(k + 1, at) if (b.label, x) not in plan.skip]
         if between and not (isinstance(user, ir.Branch) and all(isinstance(b.instrs[x], _PURE) for x in between)):
             continue
         plan.folded[dest.name] = b.instrs[k]
@@ -408,6 +393,12 @@ class _Emitter:
         self.name = _operation_name(p)
         self.names = _identifiers(p)
         self.plan = _plan(p, elements)
+        self.uses: dict[str, int] = {}
+        for b in p.blocks:
+            for i in (*b.instrs, b.terminator):
+                for r in _reads(i):
+                    self.uses[r.name] = self.uses.get(r.name, 0) + 1
+        self.selected: dict[str, _Select] = {}  # registers whose select is folded into the if that reads them
         self.body = self._selects(structure(p))
         self.imports: set[str] = set()
         self.helpers: set[str] = set()
@@ -434,7 +425,8 @@ class _Emitter:
             and self.plan.folded[w.name] is s.instr
 
     def _selects(self, stmts: tuple[Stmt, ...]) -> tuple[Any, ...]:
-        """Turn each ``if`` whose arms only assign one register into a :class:`_Select`."""
+        """Turn each ``if`` whose arms only assign one register into a :class:`_Select`, folded into the
+        ``if`` right after it when that is its only use (so ``while a and b`` reads as such)."""
         out: list[Any] = []
         for s in stmts:
             if isinstance(s, If):
@@ -444,15 +436,33 @@ class _Emitter:
                 if len(a) == len(b) == 1 and all(isinstance(x, Do) and isinstance(x.instr, ir.Copy)
                                                  and (x.block, x.index) not in self.plan.skip for x in (*a, *b)) \
                         and a[0].instr.dest == b[0].instr.dest:
-                    out.append(_Select(a[0].instr.dest, s.cond, a[0].instr.src, b[0].instr.src))
+                    sel = _Select(a[0].instr.dest, s.cond, a[0].instr.src, b[0].instr.src)
+                    self._fold_condition(sel, out)
+                    out.append(sel)
                     continue
-                s = If(s.cond, then, orelse, s.block)
+                if out and isinstance(out[-1], _Select) and _cond_reg(s.cond) == out[-1].dest \
+                        and self.uses.get(out[-1].dest.name) == 1:
+                    folded = out.pop()
+                    self.selected[folded.dest.name] = folded
+                s = If(s.cond, then, orelse)
             elif isinstance(s, Loop):
                 s = Loop(self._selects(s.body))
             elif isinstance(s, Guard):
                 s = Guard(self._selects(s.body))
             out.append(s)
         return tuple(out)
+
+    def _fold_condition(self, sel: _Select, out: list[Any]) -> None:
+        """Fold the select's condition register into it where it is computed just before and only read there
+        (its branch, and the arm that copies it, which ``and``/``or`` writes once)."""
+        c = sel.cond
+        if not (isinstance(c, ir.Reg) and c in (sel.a, sel.b) and sel.dest.type == ir.BOOL and out
+                and isinstance(d := out[-1], Do) and isinstance(d.instr, (ir.Copy, ir.Unary, ir.Binary))
+                and d.instr.dest == c and self.uses.get(c.name) == 2 and (d.block, d.index) not in self.plan.skip):
+            return
+        self.plan.folded[c.name] = d.instr
+        self.plan.skip.add((d.block, d.index))
+        out.pop()
 
     def _declarations(self) -> tuple[set[str], list[str]]:
         """Registers declared where first assigned (``let`` if only there), and those declared at the top."""
@@ -492,6 +502,9 @@ class _Emitter:
                 yield from self._leaves(_reads(self.plan.folded[r.name]))
             elif r.name in self.elements:
                 yield from self._leaves(list(self.elements[r.name]))
+            elif r.name in self.selected:
+                sel = self.selected[r.name]
+                yield from self._leaves([x for x in (_cond_reg(sel.cond), sel.a, sel.b) if isinstance(x, ir.Reg)])
             else:
                 yield self.plan.aliases.get(r.name, r.name)
 
@@ -652,17 +665,20 @@ class _Emitter:
             flipped = self._flipped(c.cond)
             if flipped is not None:
                 return flipped
-            inner = self.cond_expr(c.cond)
-            if inner[1] == CMP and " == " in inner[0] and inner[0].endswith(" == One"):
-                return inner[0][: -len(" == One")] + " == Zero", CMP
-            return "not " + _paren(inner, UNARY), UNARY
+            return "not " + _paren(self.cond_expr(c.cond), UNARY), UNARY
         return self.expr(c)
 
     def _flipped(self, c: Cond) -> tuple[str, int] | None:
-        """``not (a < b)`` as ``a >= b``, for a folded integer comparison."""
+        """The negation of a folded ``not x`` or integer comparison, without a ``not``: ``x``, ``a >= b``."""
         i = self.plan.folded.get(c.name) if isinstance(c, ir.Reg) else None
+        if isinstance(i, ir.Measure):
+            return self.measure(i, "Zero"), CMP
+        if isinstance(i, ir.Unary) and i.op == "not":
+            return self.expr(i.a)
         if isinstance(i, ir.Binary) and i.a.type == ir.INT and i.op in _FLIP:
             return self.binary(ir.Binary(i.dest, _FLIP[i.op], i.a, i.b))
+        if isinstance(i, ir.Binary) and i.a.type == ir.BOOL and i.op in ("eq", "ne", "xor"):
+            return self.binary(ir.Binary(i.dest, "eq" if i.op != "eq" else "ne", i.a, i.b))
         return None
 
     def select(self, s: _Select) -> tuple[str, int]:
@@ -686,6 +702,8 @@ class _Emitter:
             return self.value(self.plan.folded[op.name])
         if op.name in self.elements:
             return "[" + ", ".join(self.expr(r)[0] for r in self.elements[op.name]) + "]", ATOM
+        if op.name in self.selected:
+            return self.select(self.selected[op.name])
         name = self.plan.aliases.get(op.name, op.name)
         if name in self.param_args and name not in self.top:
             return self.param_args[name], ATOM
@@ -700,7 +718,7 @@ class _Emitter:
         if isinstance(i, ir.Copy):
             return self.expr(i.src)
         if isinstance(i, ir.Measure):
-            return f"{'MResetZ' if id(i) in self.plan.mresetz else 'M'}({self.qubit(i.qubit)}) == One", CMP
+            return self.measure(i, "One"), CMP
         if isinstance(i, ir.QubitAt):
             idx = self.expr(i.index)
             if i.step != 1:
@@ -713,7 +731,12 @@ class _Emitter:
         assert isinstance(i, ir.Binary)
         return self.binary(i)
 
+    def measure(self, i: ir.Measure, outcome: str) -> str:
+        return f"{'MResetZ' if id(i) in self.plan.mresetz else 'M'}({self.qubit(i.qubit)}) == {outcome}"
+
     def unary(self, i: ir.Unary) -> tuple[str, int]:
+        if i.op == "not" and (flipped := self._flipped(i.a)) is not None:
+            return flipped
         a = self.expr(i.a)
         prefix = {"neg.int": "-", "neg.float": "-", "not": "not ", "invert": "~~~"}.get(i.op)
         if prefix is not None:

@@ -92,7 +92,6 @@ class Ret:
     """Return ``values`` (set the result; the code that follows is skipped by guards or breaks)."""
 
     values: tuple[ir.Operand, ...]
-    block: str
 
 
 @dataclass(frozen=True)
@@ -134,11 +133,11 @@ def state_machine(program: ir.Program) -> tuple[Stmt, ...]:
         code: list[Stmt] = [Do(i, b.label, k) for k, i in enumerate(b.instrs)]
         t = b.terminator
         if isinstance(t, ir.Return):
-            code += [Ret(t.values, b.label), SetState(-1)]
+            code += [Ret(t.values), SetState(-1)]
         elif isinstance(t, ir.Jump):
             code.append(SetState(order[t.target]))
         else:
-            code.append(If(t.cond, (SetState(order[t.if_true]),), (SetState(order[t.if_false]),), b.label))
+            code.append(If(t.cond, (SetState(order[t.if_true]),), (SetState(order[t.if_false]),)))
         cases = (If(StateIs(order[b.label]), tuple(code), cases),)
     return (Loop((If(StateIs(-1), (Break(),), ()), *cases)),)
 
@@ -164,7 +163,7 @@ def seal(stmts: tuple[Stmt, ...] | list[Stmt], in_loop: bool) -> tuple[Stmt, ...
     out: list[Stmt] = []
     for k, s in enumerate(stmts):
         if isinstance(s, If):
-            s = If(s.cond, seal(s.then, in_loop), seal(s.orelse, in_loop), s.block)
+            s = If(s.cond, seal(s.then, in_loop), seal(s.orelse, in_loop))
         elif isinstance(s, Loop):
             s = Loop(seal(s.body, True))
         out.append(s)
@@ -202,9 +201,9 @@ def tidy(stmts: tuple[Stmt, ...]) -> tuple[Stmt, ...]:
             if orelse and _transfers(orelse) and not _transfers(then):
                 cond, then, orelse = negate(cond), orelse, then
             if orelse and _transfers(then):
-                out += [If(cond, then, (), s.block), *orelse]
+                out += [If(cond, then, ()), *orelse]
                 continue
-            out.append(If(cond, then, orelse, s.block))
+            out.append(If(cond, then, orelse))
         elif isinstance(s, Loop):
             out.append(Loop(tidy(s.body)))
         elif isinstance(s, Guard):
@@ -456,7 +455,7 @@ class _Structurer:
             out += [Do(i, n, k) for k, i in enumerate(b.instrs)]
             t = b.terminator
             if isinstance(t, ir.Return):
-                out.append(Ret(t.values, n))
+                out.append(Ret(t.values))
                 if ctx.loop is not None:
                     out.append(Break())
                 return out
@@ -470,7 +469,7 @@ class _Structurer:
                 arm: list[Stmt] = []
                 nxt = self.edge(target, sub, arm)
                 arms.append(tuple(arm + self.region(nxt, sub)) if nxt is not None else tuple(arm))
-            out.append(If(t.cond, arms[0], arms[1], n))
+            out.append(If(t.cond, arms[0], arms[1]))
             n = j
         return out
 

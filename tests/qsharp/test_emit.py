@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,22 +13,8 @@ from hybridrt.builder import Builder
 from .. import test_programs as programs
 from ..qir_targets import suite
 from ..random_programs import random_program
+from ..test_differential_aer import load_kernel
 from .util import SIGNIFICANCE, assert_same_distribution, fits, key, keyed, round_trip
-
-
-@hr.kernel
-def rus() -> tuple[int, bool]:
-    a, t = qubits(2)
-    n = 0
-    done = False
-    while not done:
-        h(a)
-        done = mz(a)
-        reset(a)
-        n += 1
-    x(t)
-    return n, mz(t)
-
 
 RUS_QSHARP = """\
 /// Kernel `rus`, emitted by hybridrt.
@@ -52,7 +36,7 @@ operation rus() : (Int, Bool) {
 
 
 def test_emitted_qsharp_is_readable() -> None:
-    assert rus.to_qsharp() == RUS_QSHARP
+    assert programs.rus.to_qsharp() == RUS_QSHARP
 
 
 @hr.kernel
@@ -155,15 +139,7 @@ def test_program_round_trips(kernel: hr.Kernel, args: tuple) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(12))
 def test_random_program_round_trips(seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    prog = random_program(seed)
-    path = tmp_path / f"{prog.name}.py"
-    path.write_text(prog.source)
-    spec = importlib.util.spec_from_file_location(f"_qsharp_random_{prog.name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)
-    spec.loader.exec_module(module)
-    kernel = getattr(module, prog.name)
+    kernel = load_kernel(random_program(seed), tmp_path, monkeypatch)
     assert_same_distribution(kernel.distribution(), round_trip(kernel).distribution())
 
 

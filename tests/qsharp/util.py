@@ -9,6 +9,8 @@ from scipy.stats import chisquare
 
 import hybridrt as hr
 
+from ..qir_targets.test_load import key  # Result -> bool, lists -> tuples, floats to 9 digits
+
 TOL = 1e-10
 SIGNIFICANCE = 1e-4  # fixed seeds everywhere: each statistical test is deterministic; p < 1e-4 rejects
 
@@ -49,18 +51,6 @@ def fits(probabilities: dict[Any, float], samples: list[Any]) -> float:
         return 1.0
     exp_arr = np.array(exp) * (n / sum(exp))  # the cut-off mass, if any, spread proportionally
     return float(chisquare(obs, exp_arr).pvalue)
-
-
-def key(v: Any) -> Any:
-    """A value from hybridrt or qsharp.run in one comparable form: Result -> bool, lists -> tuples, floats
-    rounded to 9 digits (the two compute them in different orders)."""
-    if isinstance(v, (list, tuple)):
-        return tuple(key(x) for x in v)
-    if type(v).__name__ == "Result":
-        return str(v) == "One"
-    if isinstance(v, float):
-        return round(v, 9)
-    return v
 
 
 def keyed(d: dict[Any, float]) -> dict[Any, float]:
