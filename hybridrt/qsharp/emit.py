@@ -38,12 +38,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 from hybridrt import ir
 from hybridrt.passes import bind_arguments
 
+from .prepare import coalesce, needs_check, plan, reads, scalarize, writes
 from .structure import (
     Break,
     BreakIfReturned,
@@ -70,61 +71,6 @@ def to_qsharp(program: ir.Program, values: list[Any] | None = None) -> str:
     if values is not None:
         program = bind_arguments(program, values)
     return _Emitter(*scalarize(coalesce(program))).render()
-
-
-def scalarize(p: ir.Program) -> tuple[ir.Program, dict[str, tuple[ir.Reg, ...]]]:
-    """Arrays indexed only by constants become one register per element (qdk cannot update an array under
-    measurement-dependent control flow); the program, and the element registers of each such array."""
-    arrays = {r.name: r for r in p.regs if isinstance(r.type, ir.ArrayType)}
-    for b in p.blocks:
-        for i in b.instrs:
-            if isinstance(i, (ir.Load, ir.Store)) and not (isinstance(i.index, ir.Const)
-                                                          and 0 <= i.index.value < i.array.type.length):  # type: ignore[union-attr]
-                arrays.pop(i.array.name, None)
-    taken = {r.name for r in (*p.params, *p.regs)}
-    elems: dict[str, tuple[ir.Reg, ...]] = {}
-    for a in arrays.values():
-        regs = []
-        for k in range(a.type.length):  # type: ignore[union-attr]
-            name = f"{a.name}_{k}"
-            while name in taken:
-                name += "_"
-            taken.add(name)
-            regs.append(ir.Reg(name, a.type.elem))  # type: ignore[union-attr]
-        elems[a.name] = tuple(regs)
-    if not elems:
-        return p, {}
-
-    def rewrite(i: ir.Instr) -> ir.Instr:
-        if isinstance(i, ir.Store) and i.array.name in elems:
-            return ir.Copy(elems[i.array.name][i.index.value], i.value, i.loc)  # type: ignore[union-attr]
-        if isinstance(i, ir.Load) and i.array.name in elems:
-            return ir.Copy(i.dest, elems[i.array.name][i.index.value], i.loc)  # type: ignore[union-attr]
-        return i
-
-    blocks = tuple(replace(b, instrs=tuple(rewrite(i) for i in b.instrs)) for b in p.blocks)
-    regs = p.regs + tuple(r for rs in elems.values() for r in rs)
-    return ir.verify(replace(p, regs=regs, blocks=blocks)), elems
-
-
-def coalesce(p: ir.Program) -> ir.Program:
-    """``p`` with each block that only one jump reaches merged into the block that jumps to it."""
-    blocks = {b.label: b for b in p.blocks}
-    preds: dict[str, int] = {}
-    for b in p.blocks:
-        for t in ir.successors(b.terminator):
-            preds[t] = preds.get(t, 0) + 1
-    entry = p.blocks[0].label
-    for b in p.blocks:
-        if b.label not in blocks:
-            continue
-        merged = blocks[b.label]
-        while isinstance(merged.terminator, ir.Jump) and preds.get(t := merged.terminator.target) == 1 \
-                and t not in (entry, b.label):
-            nxt = blocks.pop(t)
-            merged = ir.Block(b.label, merged.instrs + nxt.instrs, nxt.terminator)
-        blocks[b.label] = merged
-    return ir.verify(replace(p, blocks=tuple(blocks.values())))
 
 
 # ---------------------------------------------------------------- Q# vocabulary
@@ -236,116 +182,6 @@ def _paren(text_prec: tuple[str, int], parent: int, right: bool = False) -> str:
     return f"({text})" if needs else text
 
 
-# ---------------------------------------------------------------- what folds into what
-
-
-def _reads(i: ir.Instr | ir.Terminator) -> list[ir.Reg]:
-    """The registers an instruction or terminator reads: its register operands other than ``dest``."""
-    return [x for name, v in vars(i).items() if name != "dest"
-            for x in (v if isinstance(v, tuple) else (v,)) if isinstance(x, ir.Reg)]
-
-
-def _writes(i: ir.Instr) -> ir.Reg | None:
-    if isinstance(i, ir.Store):
-        return i.array
-    return getattr(i, "dest", None)
-
-
-@dataclass
-class _Plan:
-    """Which instructions are not statements of their own."""
-
-    folded: dict[str, ir.Instr] = field(default_factory=dict)  # register -> the instruction computing it
-    skip: set[tuple[str, int]] = field(default_factory=set)  # (block, index) of folded, dead or fused code
-    mresetz: set[int] = field(default_factory=set)  # id() of measurements fused with the reset that follows
-    aliases: dict[str, str] = field(default_factory=dict)  # register -> the parameter it is a copy of
-
-
-def _plan(p: ir.Program, elements: dict[str, tuple[ir.Reg, ...]]) -> _Plan:
-    plan = _Plan()
-    defs: dict[str, int] = {}
-    uses: dict[str, list[tuple[str, int]]] = {}
-    for b in p.blocks:
-        for k, i in enumerate((*b.instrs, b.terminator)):
-            for r in _reads(i):
-                for x in elements.get(r.name, (r,)):  # a returned array of element registers reads them all
-                    uses.setdefault(x.name, []).append((b.label, k))
-            if k < len(b.instrs) and (w := _writes(i)) is not None:  # type: ignore[arg-type]
-                defs[w.name] = defs.get(w.name, 0) + 1
-    params = {r.name for r in p.params}
-    for k, i in enumerate(p.blocks[0].instrs):  # the frontend's copies of parameters never written again
-        if isinstance(i, ir.Copy) and isinstance(i.src, ir.Reg) and i.src.name in params \
-                and i.src.name not in defs and defs[i.dest.name] == 1:
-            plan.aliases[i.dest.name] = i.src.name
-            plan.skip.add((p.blocks[0].label, k))
-    for b in p.blocks:
-        code = (*b.instrs, b.terminator)
-        for k, i in enumerate(b.instrs):
-            if isinstance(i, ir.Copy) and i.dest.name not in uses:
-                plan.skip.add((b.label, k))  # a dead copy
-            if isinstance(i, ir.Measure):  # a reset of the measured qubit, past classical code only: MResetZ
-                j = k + 1
-                while isinstance(code[j], _PURE) and _writes(code[j]) != i.qubit:  # type: ignore[arg-type]
-                    j += 1
-                if isinstance(code[j], ir.Reset) and code[j].qubit == i.qubit:  # type: ignore[union-attr]
-                    plan.mresetz.add(id(i))
-                    plan.skip.add((b.label, j))
-        _fold(p, b, defs, uses, params, plan)
-    return plan
-
-
-_PURE = (ir.Copy, ir.Unary, ir.Binary, ir.Load, ir.QubitAt)
-
-
-def _fold(p: ir.Program, b: ir.Block, defs: dict[str, int], uses: dict[str, list[tuple[str, int]]],
-          params: set[str], plan: _Plan) -> None:
-    """Fold each register of ``b`` used once, later in ``b``, into that use, where moving it there is safe."""
-    code = (*b.instrs, b.terminator)
-    reach: dict[str, set[str]] = {}  # folded register -> the registers its expression reads
-    measured: list[tuple[int, ir.Reg]] = []
-    for k, i in enumerate(b.instrs):
-        dest = _writes(i)
-        if dest is None or (b.label, k) in plan.skip or not isinstance(i, (*_PURE, ir.Measure)):
-            continue
-        u = uses.get(dest.name, [])
-        if defs.get(dest.name) != 1 or len(u) != 1 or u[0][0] != b.label or u[0][1] <= k or dest.name in params:
-            continue
-        if isinstance(i, ir.QubitAt) and _needs_check(p, i):
-            continue
-        if isinstance(i, ir.Measure):
-            measured.append((k, dest))
-            continue
-        read = {r.name for r in _reads(i)}
-        for r in list(read):
-            read |= reach.get(r, set())
-        if any((w := _writes(x)) is not None and w.name in read for x in b.instrs[k + 1:u[0][1]]):
-            continue
-        reach[dest.name] = read
-        plan.folded[dest.name] = i
-        plan.skip.add((b.label, k))
-    for k, dest in measured:  # a measurement folds where its value is used, past classical code only,
-        at, via = uses[dest.name][0][1], []  # and never into an operand that may not be evaluated (and, or)
-        while at < len(b.instrs) and (w := _writes(b.instrs[at])) is not None and w.name in plan.folded:
-            via.append(b.instrs[at])
-            at = uses[w.name][0][1]
-        user = code[at]
-        if isinstance(user, ir.Return) or any(isinstance(i, ir.Binary) and i.op in ("and", "or") and
-                                               i.a.type == ir.BOOL for i in (*via, user)):
-            continue
-        between = [x for x in range(k + 1, at) if (b.label, x) not in plan.skip]
-        if between and not (isinstance(user, ir.Branch) and all(isinstance(b.instrs[x], _PURE) for x in between)):
-            continue
-        plan.folded[dest.name] = b.instrs[k]
-        plan.skip.add((b.label, k))
-
-
-def _needs_check(p: ir.Program, i: ir.QubitAt) -> bool:
-    """Whether a computed qubit index needs its own range check (Q# checks ``q[k]`` against ``q`` itself)."""
-    if isinstance(i.index, ir.Const):
-        return not 0 <= i.index.value < i.length
-    return not (i.base == 0 and i.step == 1 and i.length == p.num_qubits)
-
-
 @dataclass(frozen=True)
 class _Select:
     """``dest = cond ? a | b``: an ``if`` whose arms only assign ``dest``."""
@@ -392,18 +228,18 @@ class _Emitter:
         self.elements = elements
         self.name = _operation_name(p)
         self.names = _identifiers(p)
-        self.plan = _plan(p, elements)
+        self.plan = plan(p, elements)
         self.uses: dict[str, int] = {}
         for b in p.blocks:
             for i in (*b.instrs, b.terminator):
-                for r in _reads(i):
+                for r in reads(i):
                     self.uses[r.name] = self.uses.get(r.name, 0) + 1
         self.selected: dict[str, _Select] = {}  # registers whose select is folded into the if that reads them
         self.body = self._selects(structure(p))
         self.imports: set[str] = set()
         self.helpers: set[str] = set()
         self.lines: list[str] = []
-        written = {w.name for b in p.blocks for i in b.instrs if (w := _writes(i)) is not None}
+        written = {w.name for b in p.blocks for i in b.instrs if (w := writes(i)) is not None}
         self.param_args = {r.name: self.names[r.name] + ("_arg" if r.name in written else "") for r in p.params}
         rets = list(_walk(self.body, Ret))
         self.final_return = len(rets) == 1 and self.body[-1] is rets[0]
@@ -421,7 +257,7 @@ class _Emitter:
 
     def _folded(self, s: Any) -> bool:
         """Whether ``s`` computes a register folded into the expression that uses it."""
-        return isinstance(s, Do) and (w := _writes(s.instr)) is not None and w.name in self.plan.folded \
+        return isinstance(s, Do) and (w := writes(s.instr)) is not None and w.name in self.plan.folded \
             and self.plan.folded[w.name] is s.instr
 
     def _selects(self, stmts: tuple[Stmt, ...]) -> tuple[Any, ...]:
@@ -477,16 +313,16 @@ class _Emitter:
             if isinstance(s, Do):
                 if (s.block, s.index) in self.plan.skip:
                     continue
-                for r in self._leaves(_reads(s.instr)):
+                for r in self._leaves(reads(s.instr)):
                     first.setdefault(r, False)
-                if (w := _writes(s.instr)) is not None:
+                if (w := writes(s.instr)) is not None:
                     assigned(w, depth, 2 if isinstance(s.instr, ir.Store) else 1)
             elif isinstance(s, _Select):
                 for r in self._leaves([x for x in (_cond_reg(s.cond), s.a, s.b) if isinstance(x, ir.Reg)]):
                     first.setdefault(r, False)
                 assigned(s.dest, depth)
             else:
-                for r in self._leaves(_stmt_reads(s)):
+                for r in self._leaves(_stmtreads(s)):
                     first.setdefault(r, False)
         params = {r.name for r in self.p.params}
         here = {r for r, at_top in first.items() if at_top and r not in params}
@@ -499,7 +335,7 @@ class _Emitter:
         """The registers read, looking through folded ones and aliases."""
         for r in regs:
             if r.name in self.plan.folded:
-                yield from self._leaves(_reads(self.plan.folded[r.name]))
+                yield from self._leaves(reads(self.plan.folded[r.name]))
             elif r.name in self.elements:
                 yield from self._leaves(list(self.elements[r.name]))
             elif r.name in self.selected:
@@ -618,7 +454,7 @@ class _Emitter:
         elif isinstance(i, ir.Store):
             self.line(depth, f"set {self.names[i.array.name]} w/= {self.expr(i.index)[0]} <- {self.expr(i.value)[0]};")
         else:
-            if isinstance(i, ir.QubitAt) and _needs_check(self.p, i):
+            if isinstance(i, ir.QubitAt) and needs_check(self.p, i):
                 self.imports.add("Std.Diagnostics")
                 idx = _paren(self.expr(i.index), CMP)
                 self.line(depth, f'Fact({idx} >= 0 and {idx} < {i.length}, "qubit index out of range");')
@@ -799,7 +635,7 @@ def _cond_reg(c: Cond) -> ir.Operand | None:
     return c if isinstance(c, (ir.Reg, ir.Const)) else None
 
 
-def _stmt_reads(s: Any) -> list[ir.Reg]:
+def _stmtreads(s: Any) -> list[ir.Reg]:
     if isinstance(s, If):
         r = _cond_reg(s.cond)
         return [r] if isinstance(r, ir.Reg) else []
