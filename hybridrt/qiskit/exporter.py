@@ -80,9 +80,9 @@ def _symbolic(p: ir.Program, params: dict[str, Parameter]) -> dict[str, Paramete
     defs: dict[str, int] = {}
     for b in p.blocks:
         for i in b.instrs:
-            dest = getattr(i, "dest", None) or getattr(i, "array", None)
-            if dest is not None and not isinstance(i, ir.Load):
-                defs[dest.name] = defs.get(dest.name, 0) + 1
+            target = i.array if isinstance(i, ir.Store) else getattr(i, "dest", None)
+            if target is not None:
+                defs[target.name] = defs.get(target.name, 0) + 1
     sym: dict[str, ParameterExpression] = dict(params)
 
     def known(op: ir.Operand) -> _Sym | None:
@@ -148,18 +148,18 @@ class _Exporter:
 
     def run(self) -> QuantumCircuit:
         qc = self.qc
+        self._allocate_outputs()
         for r in self.p.params:
             if r.type != ir.FLOAT:
                 if isinstance(r.type, ir.ArrayType):
                     raise TargetError(f"kernel {self.p.name!r}: pass the list argument {r.name!r} to to_qiskit()")
                 self.vars[(r.name, -1)] = qc.add_input(self._name(r.name), types.Bool() if r.type == ir.BOOL else U64)
-        self._allocate_outputs()
         seen = set(self.vars) | {(name, -1) for name in self.sym}
         for r in _registers(self.tree):
             if (r.name, -1) in seen or r.type == ir.QUBIT:
                 continue
             seen.add((r.name, -1))
-            elems = [(t, k) for k, t in enumerate([r.type.elem] * r.type.length)] if isinstance(r.type, ir.ArrayType) \
+            elems = [(r.type.elem, k) for k in range(r.type.length)] if isinstance(r.type, ir.ArrayType) \
                 else [(r.type, -1)]
             for t, k in elems:
                 self._allocate(r.name, k, t)
@@ -191,7 +191,7 @@ class _Exporter:
             elem, n = (t.elem, t.length) if isinstance(t, ir.ArrayType) else (t, -1)
             names = [name] if n < 0 or elem == ir.BOOL else [self._name(f"{name}_{i}") for i in range(n)]
             if elem == ir.BOOL:
-                creg = ClassicalRegister(max(n, 1), name)
+                creg = ClassicalRegister(1 if n < 0 else n, name)
                 self.qc.add_register(creg)
                 self.outputs.append(list(creg))
             elif elem == ir.INT:
@@ -275,9 +275,8 @@ class _Exporter:
             else:
                 self.qc.store(targets[0], self.value(v, n.loc))
 
-    def store(self, dest: ir.Reg, value: expr.Expr, k: int = -1) -> None:
-        if dest.name not in self.sym:
-            self.qc.store(self.lvalue(dest, k), value)
+    def store(self, dest: ir.Reg, value: expr.Expr) -> None:
+        self.qc.store(self.lvalue(dest), value)
 
     def instr(self, i: ir.Instr) -> None:
         qc, loc = self.qc, i.loc
@@ -295,7 +294,7 @@ class _Exporter:
         elif isinstance(i, ir.Copy):
             if i.dest.type == ir.QUBIT:
                 self.qubits[i.dest.name] = self.qubit(i.src, loc)
-            elif i.dest.name not in self.sym:
+            elif i.dest.name not in self.sym:  # a parameter expression is used where it is needed, not stored
                 self.store(i.dest, self.value(i.src, loc))
         elif isinstance(i, ir.Unary):
             if i.dest.name not in self.sym:
@@ -392,13 +391,14 @@ def _sign_mask(a: expr.Expr) -> expr.Expr:
     return expr.sub(_u(0), expr.shift_right(a, _u(63)))
 
 
-def _magnitude(a: expr.Expr) -> expr.Expr:
-    m = _sign_mask(a)
-    return expr.sub(expr.bit_xor(a, m), m)
-
-
 def _negate_if(a: expr.Expr, mask: expr.Expr) -> expr.Expr:
+    """``-a`` where ``mask`` is all ones, ``a`` where it is 0."""
     return expr.sub(expr.bit_xor(a, mask), mask)
+
+
+def _magnitude(a: expr.Expr) -> expr.Expr:
+    """``|a|`` as an unsigned value (``|INT64_MIN|`` is ``2**63``)."""
+    return _negate_if(a, _sign_mask(a))
 
 
 def _divmod(a: expr.Expr, b: expr.Expr) -> tuple[expr.Expr, expr.Expr]:

@@ -1,7 +1,8 @@
 """``from_qiskit``: a Qiskit ``QuantumCircuit`` with dynamic-circuit control flow -> a kernel on the engine.
 
 Standard gates map to the engine's gates; any other gate or instruction is expanded
-through its ``definition`` (recursively).  ``measure``, ``reset``, ``store``, ``if_else``,
+through its ``definition`` (recursively), a gate known only by its matrix through a
+synthesised one.  ``measure``, ``reset``, ``store``, ``if_else``,
 ``while_loop``, ``for_loop``, ``switch_case``, ``break_loop``, ``continue_loop`` and
 ``box`` run as written; ``barrier``, ``delay`` and ``id`` are ignored.  Each clbit is a bool
 register, each standalone ``Var`` a register of its type (see ``expressions``).  Free
@@ -16,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qiskit import QuantumCircuit
-from qiskit.circuit import CircuitInstruction, Clbit, Parameter, Qubit
+from qiskit.circuit import CircuitError, CircuitInstruction, Clbit, Gate, Parameter, Qubit
 from qiskit.circuit.classical import expr
 from qiskit.circuit.controlflow import CASE_DEFAULT
-from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.circuit.library import UnitaryGate, get_standard_gate_name_mapping
 
 from .. import ir
 from ..builder import Builder
@@ -165,11 +166,15 @@ class _Importer:
     def _definition(self, op: Any, inst: CircuitInstruction, scope: _Scope, depth: int, where: str) -> None:
         try:
             definition = op.definition
+            if definition is None and isinstance(op, Gate):  # a gate known by its matrix only: synthesise it
+                definition = UnitaryGate(op.to_matrix()).definition
+        except CircuitError:
+            definition = None  # a gate with neither a definition nor a matrix
         except Exception as e:  # noqa: BLE001 (qiskit raises many kinds while synthesising a definition)
             raise TargetError(f"{where}: cannot expand instruction {op.name!r}: {e}") from None
         if definition is None:
             raise TargetError(f"{where}: instruction {op.name!r} ({type(op).__name__}) is not a standard gate "
-                              "and has no definition, so hybridrt cannot run it")
+                              "and has neither a definition nor a matrix, so hybridrt cannot run it")
         if depth >= _MAX_DEFINITION_DEPTH:
             raise TargetError(f"{where}: the definition of {op.name!r} nests more than "
                               f"{_MAX_DEFINITION_DEPTH} levels deep")

@@ -140,11 +140,36 @@ def test_nested_control_flow_exact() -> None:
     assert dict(from_qiskit(qc).distribution(cutoff=1e-12)) == pytest.approx({"00 1": 1.0}, abs=1e-10)
 
 
+class MatrixOnly(Gate):
+    """A gate known by its matrix alone (no definition)."""
+
+    def __init__(self) -> None:
+        super().__init__("matrix_only", 2, [])
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        return random_unitary(4, seed=8).data
+
+
+def test_gates_known_only_by_their_matrix_are_synthesised() -> None:
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.append(MatrixOnly(), [0, 1])
+    expected = exact_probabilities(qc)
+    qc.measure_all()
+    got = from_qiskit(qc).distribution()
+    for key, p in expected.items():
+        assert got.get(key, 0.0) == pytest.approx(p, abs=1e-10)
+
+
 def test_undefined_instructions_are_named() -> None:
     qc = QuantumCircuit(2, 1)
     qc.h(0)
     qc.append(Instruction("mystery", 2, 0, []), [0, 1])
-    with pytest.raises(hr.TargetError, match=r"instruction 1 \('mystery'\).*no definition"):
+    with pytest.raises(hr.TargetError, match=r"instruction 1 \('mystery'\).*neither a definition nor a matrix"):
+        from_qiskit(qc)
+    qc = QuantumCircuit(1)
+    qc.append(Gate("opaque", 1, []), [0])
+    with pytest.raises(hr.TargetError, match=r"instruction 0 \('opaque'\).*neither a definition nor a matrix"):
         from_qiskit(qc)
 
 
