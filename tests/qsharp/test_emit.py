@@ -115,6 +115,8 @@ def test_parameters_stay_parameters_without_arguments() -> None:
 
 
 def test_list_arguments_are_bound() -> None:
+    with pytest.raises(TypeError, match="parameter 'angles' is a list"):
+        suite.list_argument.to_qsharp()
     text = suite.list_argument.to_qsharp([0.1, 0.2, 0.3])
     assert "operation list_argument() : (Bool[], Int)" in text and "set angles w/= 2 <- 0.3;" in text
 
