@@ -8,9 +8,9 @@ from __future__ import annotations
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, transpile
 from qiskit.circuit import Parameter
 from qiskit.circuit.classical import expr, types
+from rus import rus  # examples/rus.py: the README's repeat-until-success kernel
 
 import hybridrt as hr
-from hybridrt import h, mz, qubits, reset, x
 from hybridrt.qiskit import HybridBackend, Sampler
 
 
@@ -30,20 +30,6 @@ def repeat_until_success(theta: Parameter) -> QuantumCircuit:
         qc.x(1)
     qc.measure(1, target[0])
     return qc
-
-
-@hr.kernel
-def rus() -> tuple[int, bool]:
-    a, t = qubits(2)
-    n = 0
-    done = False
-    while not done:
-        h(a)
-        done = mz(a)
-        reset(a)
-        n += 1
-    x(t)
-    return n, mz(t)
 
 
 def main() -> None:
