@@ -448,15 +448,16 @@ class _Translator:
         init = g.initializer
         if init is None:
             raise TargetError(f"QIR: global @{g.name} has no initializer")
-        if isinstance(init, pyqir.ArrayConstant):
-            elems = init.elements
-            if not elems:
-                raise TargetError(f"QIR: empty global array @{g.name} is not supported")
+        zeros = isinstance(init.type, pyqir.ArrayType) and init.is_null  # [N x T] zeroinitializer
+        if isinstance(init, pyqir.ArrayConstant) or zeros:
             t, w = self._elem_type(init.type.element, f"global @{g.name}")  # type: ignore[attr-defined]
-            reg = self.b.reg(_clean(g.name), ir.ArrayType(t, len(elems)))
-            mem = _Mem(g.name, reg, t, w, len(elems), g.is_constant)
-            for k, e in enumerate(elems):
-                c = self._const(e, g)
+            consts = ([ir.Const(0.0 if t == ir.FLOAT else 0, t)] * init.type.count if zeros  # type: ignore[attr-defined]
+                      else [self._const(e, g) for e in init.elements])  # type: ignore[attr-defined]
+            if not consts:
+                raise TargetError(f"QIR: empty global array @{g.name} is not supported")
+            reg = self.b.reg(_clean(g.name), ir.ArrayType(t, len(consts)))
+            mem = _Mem(g.name, reg, t, w, len(consts), g.is_constant)
+            for k, c in enumerate(consts):
                 self._emit(ir.Store(reg, ir.Const(k, ir.INT), c))
                 if w == 64 and not isinstance(init.type.element, pyqir.IntType):  # type: ignore[attr-defined]
                     self.max_array_ptr = max(self.max_array_ptr, int(c.value))

@@ -727,6 +727,15 @@ QSHARP: dict[str, tuple[str, tuple[str, ...], bool]] = {
             if rs[2] == One { X(qs[1]); }
             (ints, rs + MResetEachZ(qs))
         }""", (RI, RIF, ADAPTIVE), True),
+    "one_qubit_array": ("""
+        operation Main() : Int {
+            use qs = Qubit[1];  // qdk: a global [1 x ptr] zeroinitializer
+            mutable n = 0;
+            H(qs[0]);
+            while MResetZ(qs[0]) == Zero and n < 3 { set n += 1; H(qs[0]); }
+            ResetAll(qs);
+            n
+        }""", (ADAPTIVE,), True),
 }
 
 CASES = [(name, profile) for name, (_, profiles, _) in QSHARP.items() for profile in profiles]
