@@ -199,13 +199,13 @@ def _output_layout(returns: ir.ReturnType) -> tuple[Slot, ...]:
 
 
 def _classical_tail(code: np.ndarray) -> np.ndarray:
-    """For each pc: True when no GATE or RESET can execute from there on."""
+    """For each pc: True when no gate or reset can execute from there on."""
     n = code.shape[0]
     preds: list[list[int]] = [[] for _ in range(n)]
     for pc in range(n):
         for t in _successors(code, pc):
             preds[t].append(pc)
-    quantum = np.isin(code[:, 0], (oc.GATE, oc.RESET))
+    quantum = np.isin(code[:, 0], (oc.GATE, oc.UNITARY2, oc.RESET))
     reaches = quantum.copy()
     work = [int(pc) for pc in np.flatnonzero(quantum)]
     while work:
@@ -262,6 +262,8 @@ def _uses_defs(row: np.ndarray) -> tuple[int, int, int, int]:
         ui, uf = bit(c), bit(d)
     elif op == oc.GATE:
         ui, uf = bit(b) | bit(c) | bit(d), bit(e) | bit(f) | bit(g)
+    elif op == oc.UNITARY2:
+        ui, uf = bit(a) | bit(b), span(c, 32)
     elif op == oc.MEASURE:
         ui, di = bit(b), bit(a)
     elif op == oc.RESET:

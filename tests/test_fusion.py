@@ -146,3 +146,21 @@ def test_fused_random_circuits_give_the_same_state_up_to_phase(seed):
     assert _gates(fused) < _gates(p)
     assert any(i.name == "unitary2" for b in fused.blocks for i in b.instrs)
     assert _equal_up_to_phase(_final_state(fused, 0.37), _final_state(p, 0.37))
+
+
+@hr.kernel
+def pair_after_measurement() -> tuple[bool, bool]:
+    q = qubits(3)
+    h(q[0])
+    b = mz(q[0])
+    cx(q[1], q[2])
+    h(q[2])  # fused with the cx into one two-qubit block: a gate after the measurement
+    return mz(q[2]), b
+
+
+def test_a_fused_block_after_a_measurement_is_not_skipped_by_sampling():
+    code = pair_after_measurement._bytecode(()).code
+    assert oc.UNITARY2 in code[:, 0]
+    for strategy in ("branching", "trajectories"):
+        counts = pair_after_measurement.run(shots=4000, seed=2, strategy=strategy).counts()
+        assert len(counts) == 4 and min(counts.values()) > 850, (strategy, counts)
