@@ -116,13 +116,16 @@ def batch_payloads(jobs: Sequence[Any], *, target: Any, shots: int, name: str = 
     lowered and checked against ``target`` here, before anything is sent.
 
     >>> import hybridrt as hr
-    >>> from hybridrt import qubit, ry, mz
+    >>> from hybridrt import qubit, h, rz, mz
     >>> @hr.kernel
-    ... def tilt(theta: float) -> bool:
+    ... def fringe(phase: float) -> bool:
     ...     q = qubit()
-    ...     ry(theta, q)
+    ...     h(q)
+    ...     rz(phase, q)
+    ...     h(q)
     ...     return mz(q)
-    >>> [p["name"] for p in batch_payloads([(tilt, (0.1,)), (tilt, (0.2,))], target="ionq.simulator", shots=10)]
+    >>> jobs = [(fringe, (0.1,)), (fringe, (0.2,))]
+    >>> [p["name"] for p in batch_payloads(jobs, target="ionq.simulator", shots=10)]
     ['hybridrt-batch-0', 'hybridrt-batch-1']
     """
     from .qir_targets.azure import job_payload

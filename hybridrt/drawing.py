@@ -5,18 +5,28 @@ at run time (an index that depends on a variable) is drawn on a ``q[?]`` wire wi
 register that holds the qubit.
 
 >>> import hybridrt as hr
->>> from hybridrt import qubits, h, cx, mz
+>>> from hybridrt import qubits, h, x, cz, mz
 >>> @hr.kernel
-... def bell() -> tuple[bool, bool]:
-...     a, b = qubits(2)
-...     h(a)
-...     cx(a, b)
-...     return mz(a), mz(b)
->>> print(draw(bell.ir))
+... def flag() -> bool:
+...     data, anc = qubits(2)
+...     h(anc)
+...     cz(anc, data)
+...     if mz(anc):
+...         x(data)
+...     return mz(data)
+>>> print(draw(flag.ir))
 entry:
-  q0: ─H──●──M─
-  q1: ────X──M─
-  -> return %m, %m.1
+  q0: ────Z────
+  q1: ─H──●──M─
+  -> if %m: then else endif
+then:
+  q0: ─X─
+  q1: ───
+  -> jump endif
+endif:
+  q0: ─M─
+  q1: ───
+  -> return %m.1
 """
 
 from __future__ import annotations

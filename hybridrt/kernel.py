@@ -185,6 +185,9 @@ class Kernel:
 
     def _bind_rows(self, table: Any) -> tuple[tuple[ir.Type, ...], list[list[Any]]]:
         """The argument types shared by every row of a sweep table, and each row's checked values."""
+        fast = _array_rows(list(self._specs.values()), table)
+        if fast is not None:
+            return fast
         rows = []
         for r, (args, kwargs) in enumerate(self._table_rows(table)):
             try:
@@ -335,6 +338,32 @@ def _check_argument(kernel_name: str, name: str, spec: Any, value: Any) -> tuple
             raise bad(f"a list of {spec[1]}")
         return ir.ArrayType(spec[1], len(items)), items
     return "?", value  # a missing or unsupported annotation: compiling reports it with its location
+
+
+_KINDS = {ir.BOOL: "b", ir.INT: "biu", ir.FLOAT: "biuf"}  # NumPy dtype kinds each parameter type accepts
+_DTYPES = {ir.BOOL: np.bool_, ir.INT: np.int64, ir.FLOAT: np.float64}
+
+
+def _array_rows(specs: list[Any], table: Any) -> tuple[tuple[ir.Type, ...], list[list[Any]]] | None:
+    """A numeric NumPy table bound column by column, as ``_bind`` binds each row (None: bind row by row).
+
+    Rows of a 2-D array are the arguments of an all-scalar kernel, or the one list argument
+    of a kernel with a single list parameter; a 1-D array holds the one scalar argument.
+    """
+    if not isinstance(table, np.ndarray) or table.dtype.kind not in "biuf" or not table.size or not specs:
+        return None
+    if table.dtype.kind == "u" and table.max() > _INT64_MAX:
+        return None  # row by row, for the error
+    one = specs[0]
+    if table.ndim == 2 and len(specs) == 1 and isinstance(one, tuple) and one[0] == "list" \
+            and one[1] in ir.CLASSICAL_TYPES and table.dtype.kind in _KINDS[one[1]]:
+        return (ir.ArrayType(one[1], table.shape[1]),), [[row] for row in table.astype(_DTYPES[one[1]]).tolist()]
+    columns = table.reshape(-1, 1) if table.ndim == 1 else table
+    if table.ndim > 2 or columns.shape[1] != len(specs) or \
+            not all(s in ir.CLASSICAL_TYPES and table.dtype.kind in _KINDS[s] for s in specs):
+        return None
+    values = [columns[:, k].astype(_DTYPES[s]).tolist() for k, s in enumerate(specs)]
+    return tuple(specs), [list(row) for row in zip(*values)]
 
 
 def _signature_text(sig: inspect.Signature) -> str:

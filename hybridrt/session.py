@@ -8,19 +8,20 @@ Its runs are numbered; run ``i`` is seeded with a seed derived from the session'
 optimisation is reproducible, and ``session.sweep(rows)`` continues the same numbering:
 run ``i`` gives what row ``i`` of ``kernel.sweep(all_rows, seed=session.seed)`` gives.
 
+>>> import math
 >>> import hybridrt as hr
->>> from hybridrt import qubit, ry, mz
+>>> from hybridrt import qubits, rx, cx, mz
 >>> @hr.kernel
-... def tilt(theta: float) -> bool:
-...     q = qubit()
-...     ry(theta, q)
-...     return mz(q)
+... def parity(angle: float) -> bool:
+...     a, b = qubits(2)
+...     rx(angle, a)
+...     cx(a, b)
+...     return mz(a) != mz(b)
 >>> from hybridrt.session import Session
->>> with Session(tilt, shots=1000, seed=5) as s:
-...     first = s.run(0.0)
-...     second = s.run(3.141592653589793)
->>> first.counts(), second.counts(), s.evaluations
-({False: 1000}, {True: 1000}, 2)
+>>> with Session(parity, shots=1000, seed=5) as s:
+...     counts = [s.run(angle).counts() for angle in (0.0, math.pi)]
+>>> counts, s.evaluations
+([{False: 1000}, {False: 1000}], 2)
 """
 
 from __future__ import annotations

@@ -9,26 +9,19 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
 import pytest
 from hybridrt.qir_targets import azure
 
 import hybridrt as hr
-from hybridrt import cx, h, mz, qubit, qubits, reset, ry
+from hybridrt import cx, h, mz, qubit, qubits, reset
 from hybridrt.batch import batch_payloads, run_batch, submit_batch
 from hybridrt.units import row_seeds
 
 from .qir_targets.suite import rus_unbounded
+from .test_session import same, tilt
 
 WORKSPACE = ("SubscriptionId=00000000-0000-0000-0000-000000000000;ResourceGroupName=rg;WorkspaceName=ws;"
              "ApiKey=offline;QuantumEndpoint=https://eastus.quantum.azure.com/;")
-
-
-@hr.kernel
-def tilt(theta: float) -> bool:
-    q = qubit()
-    ry(theta, q)
-    return mz(q)
 
 
 @hr.kernel
@@ -51,10 +44,6 @@ def tries(limit: int) -> int:
             break
         reset(a)
     return 10 // (limit - n)
-
-
-def same(a: hr.Result, b: hr.Result) -> bool:
-    return a.shots == b.shots and a.seed == b.seed and all(np.array_equal(x, y) for x, y in zip(a.outputs, b.outputs))
 
 
 def test_each_job_is_the_run_with_its_seed() -> None:

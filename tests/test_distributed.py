@@ -19,37 +19,15 @@ import pytest
 from scipy.stats import chi2_contingency
 
 import hybridrt as hr
-from hybridrt import cx, h, mz, qubit, qubits, reset, ry, x
 from hybridrt.batch import run_batch
 from hybridrt.session import Session
 
-
-@hr.kernel
-def pair(a: float, b: float, flip: bool) -> tuple[bool, bool, int]:
-    q = qubits(2)
-    ry(a, q[0])
-    ry(b, q[1])
-    cx(q[0], q[1])
-    if flip:
-        x(q[0])
-    n = 0
-    while not mz(q[1]):
-        h(q[1])
-        n += 1
-    reset(q[1])
-    return mz(q[0]), mz(q[1]), n
-
-
-@hr.kernel
-def ratio(k: int) -> int:
-    q = qubit()
-    h(q)
-    return 6 // (k - int(mz(q)))
+from .test_session import pair, ratio, same
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    cluster = distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None,
+    cluster = distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1, dashboard_address=":0",
                                        silence_logs=logging.ERROR)
     with distributed.Client(cluster) as c:
         yield c
@@ -62,10 +40,6 @@ def scale(client: Any, n: int) -> None:
     while len(client.scheduler_info()["workers"]) != n:
         assert time.monotonic() < deadline, f"the cluster did not reach {n} workers"
         time.sleep(0.1)
-
-
-def same(a: hr.Result, b: hr.Result) -> bool:
-    return a.shots == b.shots and a.seed == b.seed and all(np.array_equal(x, y) for x, y in zip(a.outputs, b.outputs))
 
 
 ROWS = [(0.3 * k, 1.1, k % 2 == 1) for k in range(9)]

@@ -93,6 +93,15 @@ def test_table_forms() -> None:
     lists = layer.sweep([[0.1, 0.2, 0.3], np.array([1.0, 2.0, 3.0])], shots=40, seed=5)
     assert same(lists[1], layer.run([1.0, 2.0, 3.0], shots=40, seed=lists.seeds[1]))
     assert lists.outputs[0].shape == (2, 40, 3)
+    as_array = layer.sweep(np.array([[0.1, 0.2, 0.3], [1.0, 2.0, 3.0]]), shots=40, seed=5)  # bound column-wise
+    assert all(same(a, b) for a, b in zip(as_array, lists)) and as_array.args == lists.args
+    ints = ratio.sweep(np.array([3, 4, 5], np.uint8), shots=30, seed=1)
+    assert all(same(a, b) for a, b in zip(ints, ratio.sweep([3, 4, 5], shots=30, seed=1)))
+    assert ints.args == [[3], [4], [5]] and all(type(a[0]) is int for a in ints.args)
+    with pytest.raises(TypeError, match=r"argument 'k' must be int, got float64 .*3\.0.*in row 0 of the sweep"):
+        ratio.sweep(np.array([3.0, 4.0]))
+    with pytest.raises(TypeError, match="argument 'k' must be int"):
+        ratio.sweep(np.array([2**63], np.uint64))
     columns = pair.sweep({"a": [0.1, 0.2], "b": [0.3, 0.4], "flip": [True, False]}, shots=30, seed=8)
     assert same(columns[1], pair.run(0.2, 0.4, False, shots=30, seed=columns.seeds[1]))
 
