@@ -7,12 +7,14 @@ Numba statevector engine, whole shots in compiled code.
 
 from __future__ import annotations
 
+from .batch import run_batch
 from .errors import CapacityError, CompileError, HybridrtError, InternalError, KernelRuntimeError, TargetError
 from .kernel import Kernel, kernel
 from .lang import *  # noqa: F403 (the gates, qubit, qubits, mz, reset)
 from .lang import __all__ as _lang_names
 from .qir import from_qir
-from .result import Result
+from .result import Result, SweepResult
+from .session import Session
 
 __version__ = "0.1.0"
 
@@ -33,5 +35,5 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "CapacityError", "CompileError", "HybridrtError", "InternalError", "Kernel", "KernelRuntimeError",
-    "Result", "TargetError", "from_qir", "kernel", *_lang_names,
+    "Result", "Session", "SweepResult", "TargetError", "from_qir", "kernel", "run_batch", *_lang_names,
 ]

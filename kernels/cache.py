@@ -32,7 +32,14 @@ def _cache_dir() -> Path:
 
 
 def _digest() -> str:
-    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(_HERE.glob("*.py")))).hexdigest()
+    """The engine's sources and their time stamps (Numba keys each cached function on its file's stamp:
+    a file touched alone would be recompiled alone, against cached callees, which crashes on a later
+    load, numba issues #8578 and #10128)."""
+    h = hashlib.sha256()
+    for p in sorted(_HERE.glob("*.py")):
+        h.update(p.read_bytes())
+        h.update(str(p.stat().st_mtime_ns).encode())
+    return h.hexdigest()
 
 
 def _warm_up() -> None:
@@ -40,6 +47,7 @@ def _warm_up() -> None:
     from . import opcodes as op
     from .drivers import run_shots
     from .exact import exact_distribution
+    from .sweep import chunk_seeds, run_units
 
     code = np.zeros((4, op.WIDTH), dtype=np.int64)
     code[0, :3] = (op.GATE, op.G_H, 0)
@@ -50,6 +58,9 @@ def _warm_up() -> None:
     tail = np.array([False, True, True, True])
     for strategy in (op.BRANCHING, op.TRAJECTORIES):
         run_shots(code, ints, floats, 1, 4, np.uint64(1), 100, 1, 0, tail, strategy, 2)
+        run_units(code, ints[None, :], floats[None, :], 1, np.ones(1, np.int64), np.ones(1, np.uint64), 100, 1, 0,
+                  tail, strategy, 2)
+    chunk_seeds(np.ones(1, np.uint64), 2, np.uint64(1))
     exact_distribution(code, ints, floats, 1, 100, 1, 0, 0.0, 8, 8, np.array([-1, 0, -1, -1], np.int64),
                        np.ones((1, 2), np.bool_), np.ones((1, 1), np.bool_))
 

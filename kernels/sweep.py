@@ -9,18 +9,11 @@ dispatch from Python.  ``derive_seeds`` and ``chunk_seeds`` give the units' seed
 
 from __future__ import annotations
 
-import fcntl
-import os
-import subprocess
-import sys
-
 import numpy as np
 from numba import njit
 
-from .cache import _STAMP as _ENGINE_STAMP
-from .cache import _cache_dir, _digest, _read
 from .drivers import run_shots
-from .opcodes import BRANCHING, HALT, OK, OUT_I, TRAJECTORIES, WIDTH
+from .opcodes import OK
 from .rng import mix64
 
 
@@ -72,62 +65,3 @@ def run_units(code, ints_rows, floats_rows, num_qubits, shots, seeds, max_steps,
         out_f[first:first + shots[u]] = of
         first += shots[u]
     return out_i, out_f, OK, -1, -1, -1
-
-
-def _compile_once() -> None:
-    """Compile ``run_units`` for the engine's current sources, once, under the engine's cache lock (see cache.py).
-
-    Numba keys this cache on this file's time stamp alone, so a stamp beside it records that
-    and the digest of all engine sources it was compiled with; any other means a stale one.  It must be
-    compiled in a process whose engine was compiled too, not loaded from the cache: a caller
-    compiled against cached callees is saved with symbols that do not resolve when it is
-    loaded again (it crashes; numba issues #8578, #10128).  So when this process loaded the
-    engine from disk, the engine's stamp is dropped and a fresh process recompiles all of it.
-    """
-    folder = _cache_dir()
-    stamp = folder / _STAMP
-    if _read(stamp) == _DIGEST:
-        return
-    try:
-        lock = os.open(folder / "hybridrt-engine.lock", os.O_WRONLY | os.O_CREAT, 0o644)
-    except OSError:
-        return  # a read-only install: numba falls back to its own user cache
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _read(stamp) == _DIGEST:
-            return
-        code, tail = _smallest_program()
-        for strategy in (BRANCHING, TRAJECTORIES):  # load or compile the engine, to see which
-            run_shots(code, np.zeros(2, np.int64), np.zeros(1), 1, 1, np.uint64(1), 10, 1, 0, tail, strategy, 1)
-        respawn = sum(run_shots._cache_hits.values()) > 0 and _CHILD not in os.environ
-        if respawn:
-            (folder / _ENGINE_STAMP).unlink(missing_ok=True)
-        else:
-            for f in folder.glob("sweep.*.nb[ic]"):
-                f.unlink()
-            for strategy in (BRANCHING, TRAJECTORIES):
-                run_units(code, np.zeros((1, 2), np.int64), np.zeros((1, 1)), 1, np.ones(1, np.int64),
-                          np.ones(1, np.uint64), 10, 1, 0, tail, strategy, 1)
-            chunk_seeds(np.ones(1, np.uint64), 2, np.uint64(1))
-            stamp.write_text(_DIGEST)
-    finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        os.close(lock)
-    if respawn:
-        subprocess.run([sys.executable, "-c", "import hybridrt.kernels.sweep"], check=True,
-                       env={**os.environ, _CHILD: "1"})
-
-
-def _smallest_program() -> tuple[np.ndarray, np.ndarray]:
-    """Code that outputs one int and halts, and its classical-tail flags."""
-    code = np.zeros((2, WIDTH), np.int64)
-    code[0, :4] = (OUT_I, 0, 1, 1)
-    code[1, 0] = HALT
-    return code, np.ones(2, np.bool_)
-
-
-_STAMP = "hybridrt-sweep.sha256"
-_CHILD = "HYBRIDRT_SWEEP_COMPILE"  # set in the process that recompiles the engine, so it never spawns another
-_SOURCE = os.stat(__file__)  # numba also recompiles when this file's time stamp changes
-_DIGEST = f"{_digest()} {_SOURCE.st_mtime} {_SOURCE.st_size}"  # the engine this process loaded, and this file
-_compile_once()
