@@ -36,7 +36,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import ir
-from .errors import TargetError
 from .kernel import Kernel
 from .progress import wanted
 from .result import Result
@@ -166,32 +165,14 @@ def submit_batch(jobs: Sequence[Any], *, target: str, shots: int, workspace: Any
     Every payload is built and checked before Azure is contacted.  Needs the ``azure``
     extra: ``pip install 'hybridrt[azure]'``.
     """
-    from .qir_targets.azure import AzureJob, _returns_of
+    from .qir_targets.azure import AzureJob, _returns_of, azure_target, check_workspace, submit_payload
 
     payloads = batch_payloads(jobs, target=target, shots=shots, name=name)
     returns = [_returns_of(program, args) for program, args, _ in (_entry(k, job) for k, job in enumerate(jobs))]
-    try:
-        from azure.quantum import Workspace
-        from azure.quantum.target import Target as AzureTarget
-    except ImportError as e:
-        raise ImportError("submitting to Azure Quantum needs the azure-quantum package: "
-                          "pip install 'hybridrt[azure]'") from e
-    if not isinstance(workspace, Workspace):
-        raise TypeError(f"workspace must be an azure.quantum.Workspace, got {type(workspace).__name__}")
+    check_workspace(workspace)
     if not payloads:
         raise ValueError("the batch has no jobs")
-    az_target = workspace.get_targets(name=payloads[0]["target"])
-    if not isinstance(az_target, AzureTarget):
-        raise TargetError(f"target {payloads[0]['target']} is not available in Azure Quantum workspace "
-                          f"{workspace.name!r} (add its provider to the workspace)")
-    submitted = []
+    az_target = azure_target(workspace, payloads[0]["target"])
     with az_target.open_session(name=name) as session:
-        for payload, rt in zip(payloads, returns):
-            params = dict(payload["input_params"])
-            job = az_target.submit(input_data=payload["input_data"].encode("utf-8"), name=payload["name"],
-                                   shots=params.pop("shots"), input_params=params,
-                                   input_data_format=payload["input_data_format"],
-                                   output_data_format=payload["output_data_format"],
-                                   content_type=payload["content_type"])
-            submitted.append(AzureJob(job, rt))
+        submitted = [AzureJob(submit_payload(az_target, payload), rt) for payload, rt in zip(payloads, returns)]
     return AzureBatch(session, submitted)

@@ -511,22 +511,37 @@ def submit(kernel: Any, *args: Any, target: str | Target, shots: int, workspace:
     returned ``AzureJob``'s ``result()`` waits for it and returns an ``AzureResult``.
     Needs the ``azure`` extra: ``pip install 'hybridrt[azure]'``.
     """
+    check_workspace(workspace)
+    payload = job_payload(kernel, *args, target=target, shots=shots, name=name)
+    return AzureJob(submit_payload(azure_target(workspace, payload["target"]), payload), _returns_of(kernel, args))
+
+
+def check_workspace(workspace: Any) -> None:
+    """azure-quantum is installed and ``workspace`` is an ``azure.quantum.Workspace``."""
     try:
         from azure.quantum import Workspace
-        from azure.quantum.target import Target as AzureTarget
     except ImportError as e:
         raise ImportError("submitting to Azure Quantum needs the azure-quantum package: "
                           "pip install 'hybridrt[azure]'") from e
     if not isinstance(workspace, Workspace):
         raise TypeError(f"workspace must be an azure.quantum.Workspace, got {type(workspace).__name__}")
-    payload = job_payload(kernel, *args, target=target, shots=shots, name=name)
-    returns = _returns_of(kernel, args)
-    az_target = workspace.get_targets(name=payload["target"])
+
+
+def azure_target(workspace: Any, target_id: str) -> Any:
+    """The workspace's ``azure.quantum.target.Target`` for ``target_id``; TargetError if it has none."""
+    from azure.quantum.target import Target as AzureTarget
+
+    az_target = workspace.get_targets(name=target_id)
     if not isinstance(az_target, AzureTarget):
-        raise TargetError(f"target {payload['target']} is not available in Azure Quantum workspace "
+        raise TargetError(f"target {target_id} is not available in Azure Quantum workspace "
                           f"{workspace.name!r} (add its provider to the workspace)")
+    return az_target
+
+
+def submit_payload(az_target: Any, payload: dict[str, Any]) -> Any:
+    """Submit one ``job_payload`` to an Azure target (inside its open session, if any); the azure job."""
     params = dict(payload["input_params"])
-    job = az_target.submit(
+    return az_target.submit(
         input_data=payload["input_data"].encode("utf-8"),
         name=payload["name"],
         shots=params.pop("shots"),  # Target.submit writes it back as input_params["shots"]
@@ -535,4 +550,3 @@ def submit(kernel: Any, *args: Any, target: str | Target, shots: int, workspace:
         output_data_format=payload["output_data_format"],
         content_type=payload["content_type"],
     )
-    return AzureJob(job, returns)
