@@ -42,14 +42,16 @@ def available_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def check_capacity(name: str, num_qubits: int, states: int) -> None:
-    """Fail up front, clearly, when the ``states`` statevectors a run needs cannot fit in memory."""
+def check_capacity(name: str, num_qubits: int, states: int) -> int:
+    """Fail up front, clearly, when the ``states`` statevectors a run needs cannot fit in memory; else the
+    bytes available."""
     need = states * _state_bytes(num_qubits)
     have = available_memory()
     if num_qubits > MAX_QUBITS or need > have:
         raise CapacityError(
             f"kernel {name!r} uses {num_qubits} qubits: simulating it needs about {_bytes(need)} of memory "
             f"({states} statevector{'s' if states > 1 else ''}), and {_bytes(have)} is available")
+    return have
 
 
 def states_needed(bc: Bytecode, strategy: str) -> int:
@@ -58,7 +60,8 @@ def states_needed(bc: Bytecode, strategy: str) -> int:
     Shot branching samples measurements that only classical code follows from the state
     itself; shot-by-shot trajectories keep the state before the first random outcome.
     """
-    events = np.isin(bc.code[:, 0], (oc.MEASURE, oc.RESET))
+    ops = bc.code[:, 0]
+    events = (ops == oc.MEASURE) | (ops == oc.RESET)
     if strategy == "branching":
         events &= ~bc.classical_tail
     return 2 if events.any() else 1
@@ -68,9 +71,9 @@ def _state_bytes(num_qubits: int) -> int:
     return 16 << min(num_qubits, 62)
 
 
-def _branch_buffers(num_qubits: int) -> int:
-    """How many extra statevectors shot branching may hold: half the available memory, at most 4096."""
-    return int(max(0, min(4096, available_memory() // 2 // _state_bytes(num_qubits) - 2)))
+def _branch_buffers(num_qubits: int, available: int) -> int:
+    """How many extra statevectors shot branching may hold: half the ``available`` memory, at most 4096."""
+    return int(max(0, min(4096, available // 2 // _state_bytes(num_qubits) - 2)))
 
 
 def _bytes(n: int) -> str:
@@ -96,13 +99,13 @@ def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None
     p = bc.program
     if shots < 1:
         raise ValueError(f"shots must be a positive int, got {shots!r}")
-    check_capacity(p.name, p.num_qubits, states_needed(bc, strategy))
+    available = check_capacity(p.name, p.num_qubits, states_needed(bc, strategy))
     if seed is None:
         seed = secrets.randbits(63)
     ints, floats = _registers(bc, args)
     out_i, out_f, status, err_pc, err_shot = run_shots(
         bc.code, ints, floats, p.num_qubits, shots, np.uint64(seed % 2**64), max_steps,
-        bc.n_out_i, bc.n_out_f, bc.classical_tail, STRATEGIES[strategy], _branch_buffers(p.num_qubits))
+        bc.n_out_i, bc.n_out_f, bc.classical_tail, STRATEGIES[strategy], _branch_buffers(p.num_qubits, available))
     if status != oc.OK:
         message = _ERRORS[status].format(max_steps=max_steps)
         raise KernelRuntimeError(f"kernel {p.name!r}, shot {err_shot}: {message}", bc.locs[err_pc])

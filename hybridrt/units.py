@@ -104,9 +104,9 @@ def make_engine(bc: Bytecode, max_steps: int, strategy: str) -> tuple[Bytecode, 
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {sorted(STRATEGIES)}, got {strategy!r}")
     p = bc.program
-    check_capacity(p.name, p.num_qubits, states_needed(bc, strategy))
+    available = check_capacity(p.name, p.num_qubits, states_needed(bc, strategy))
     return bc, Engine(bc.code, bc.classical_tail, p.num_qubits, bc.n_out_i, bc.n_out_f, int(max_steps),
-                      STRATEGIES[strategy], _branch_buffers(p.num_qubits))
+                      STRATEGIES[strategy], _branch_buffers(p.num_qubits, available))
 
 
 class Plan:
