@@ -9,6 +9,7 @@ type.  Qubits are static indices ``0 .. num_qubits-1``; a register of type
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Union
 
@@ -311,6 +312,64 @@ def successors(term: Terminator) -> tuple[str, ...]:
     if isinstance(term, Branch):
         return (term.if_true, term.if_false)
     return ()
+
+
+def postorder(succ: Callable[[Hashable], Iterable[Hashable]], entry: Hashable) -> list[Hashable]:
+    """The nodes reachable from ``entry`` in depth-first postorder (``entry`` last).
+
+    An edge ``u -> v`` with ``v`` at or after ``u`` in this order goes back to a node still being
+    visited (an ancestor in the depth-first tree, or ``u`` itself).
+    """
+    order: list[Hashable] = []
+    seen = {entry}
+    stack = [(entry, iter(succ(entry)))]
+    while stack:
+        node, it = stack[-1]
+        nxt = next((n for n in it if n not in seen), None)
+        if nxt is None:
+            order.append(node)
+            stack.pop()
+        else:
+            seen.add(nxt)
+            stack.append((nxt, iter(succ(nxt))))
+    return order
+
+
+def immediate_dominators(succ: Callable[[Hashable], Iterable[Hashable]], entry: Hashable) -> dict[Hashable, Hashable]:
+    """The immediate dominator of every node reachable from ``entry`` (the entry maps to itself).
+
+    >>> g = {"a": ["b", "c"], "b": ["d"], "c": ["d"], "d": []}
+    >>> sorted(immediate_dominators(g.__getitem__, "a").items())
+    [('a', 'a'), ('b', 'a'), ('c', 'a'), ('d', 'a')]
+    """
+    order = postorder(succ, entry)
+    index = {n: k for k, n in enumerate(order)}
+    preds: dict[Hashable, list[Hashable]] = {n: [] for n in order}
+    for n in order:
+        for s in succ(n):
+            preds[s].append(n)
+    idom = {entry: entry}
+
+    def intersect(a: Hashable, b: Hashable) -> Hashable:
+        while a != b:
+            while index[a] < index[b]:
+                a = idom[a]
+            while index[b] < index[a]:
+                b = idom[b]
+        return a
+
+    changed = True
+    while changed:
+        changed = False
+        for n in reversed(order[:-1]):
+            done = [p for p in preds[n] if p in idom]
+            new = done[0]
+            for p in done[1:]:
+                new = intersect(p, new)
+            if idom.get(n) != new:
+                idom[n] = new
+                changed = True
+    return idom
 
 
 # ---------------------------------------------------------------- verifier

@@ -251,44 +251,7 @@ def post_dominators(p: ir.Program) -> dict[str, str | None]:
     for b, ss in succ.items():
         for s in ss:
             preds[s].append(b)
-    # reverse postorder of the reversed graph, from the exit
-    order: list[str] = []
-    seen = {_EXIT}
-    stack: list[tuple[str, Iterable[str]]] = [(_EXIT, iter(preds[_EXIT]))]
-    while stack:
-        node, it = stack[-1]
-        nxt = next((n for n in it if n not in seen), None)
-        if nxt is None:
-            order.append(node)
-            stack.pop()
-        else:
-            seen.add(nxt)
-            stack.append((nxt, iter(preds[nxt])))
-    order.reverse()
-    index = {n: k for k, n in enumerate(order)}
-    idom: dict[str, str] = {_EXIT: _EXIT}
-
-    def intersect(a: str, b: str) -> str:
-        while a != b:
-            while index[a] > index[b]:
-                a = idom[a]
-            while index[b] > index[a]:
-                b = idom[b]
-        return a
-
-    changed = True
-    while changed:
-        changed = False
-        for n in order[1:]:
-            done = [s for s in succ[n] if s in idom]
-            if not done:
-                continue
-            new = done[0]
-            for s in done[1:]:
-                new = intersect(s, new)
-            if idom.get(n) != new:
-                idom[n] = new
-                changed = True
+    idom = ir.immediate_dominators(preds.__getitem__, _EXIT)  # dominators of the reversed graph
     return {b.label: (None if idom.get(b.label, _EXIT) == _EXIT else idom[b.label]) for b in p.blocks}
 
 

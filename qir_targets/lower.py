@@ -281,18 +281,7 @@ class _Lowerer:
     @staticmethod
     def rpo(p: ir.Program) -> list[str]:
         succ = {b.label: ir.successors(b.terminator) for b in p.blocks}
-        seen, post = {p.blocks[0].label}, []
-        stack = [(p.blocks[0].label, iter(succ[p.blocks[0].label]))]
-        while stack:
-            node, it = stack[-1]
-            nxt = next((s for s in it if s not in seen), None)
-            if nxt is None:
-                post.append(node)
-                stack.pop()
-            else:
-                seen.add(nxt)
-                stack.append((nxt, iter(succ[nxt])))
-        return post[::-1]
+        return ir.postorder(succ.__getitem__, p.blocks[0].label)[::-1]  # type: ignore[return-value]
 
     def variable_liveness(self) -> dict[str, frozenset[str]]:
         """Liveness of variables: a scalar register, or one element ``a[k]`` of an array."""

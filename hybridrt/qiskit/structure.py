@@ -10,7 +10,7 @@ and dispatched on after the loop.  Blocks reached along several paths are duplic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from .. import ir
@@ -59,64 +59,6 @@ Node = Straight | If | Loop | Break | Continue | Ret
 _EXIT = "\0exit"
 
 
-def postorder(succ: Callable[[Hashable], Iterable[Hashable]], entry: Hashable) -> list[Hashable]:
-    """The nodes reachable from ``entry`` in depth-first postorder (``entry`` last).
-
-    An edge ``u -> v`` with ``v`` at or after ``u`` in this order goes back to a node still being
-    visited (an ancestor in the depth-first tree, or ``u`` itself).
-    """
-    order: list[Hashable] = []
-    seen = {entry}
-    stack = [(entry, iter(succ(entry)))]
-    while stack:
-        node, it = stack[-1]
-        nxt = next((n for n in it if n not in seen), None)
-        if nxt is None:
-            order.append(node)
-            stack.pop()
-        else:
-            seen.add(nxt)
-            stack.append((nxt, iter(succ(nxt))))
-    return order
-
-
-def immediate_dominators(succ: Callable[[Hashable], Iterable[Hashable]], entry: Hashable) -> dict[Hashable, Hashable]:
-    """The immediate dominator of every node reachable from ``entry`` (the entry maps to itself).
-
-    >>> g = {"a": ["b", "c"], "b": ["d"], "c": ["d"], "d": []}
-    >>> sorted(immediate_dominators(g.__getitem__, "a").items())
-    [('a', 'a'), ('b', 'a'), ('c', 'a'), ('d', 'a')]
-    """
-    order = postorder(succ, entry)
-    index = {n: k for k, n in enumerate(order)}
-    preds: dict[Hashable, list[Hashable]] = {n: [] for n in order}
-    for n in order:
-        for s in succ(n):
-            preds[s].append(n)
-    idom = {entry: entry}
-
-    def intersect(a: Hashable, b: Hashable) -> Hashable:
-        while a != b:
-            while index[a] < index[b]:
-                a = idom[a]
-            while index[b] < index[a]:
-                b = idom[b]
-        return a
-
-    changed = True
-    while changed:
-        changed = False
-        for n in reversed(order[:-1]):
-            done = [p for p in preds[n] if p in idom]
-            new = done[0]
-            for p in done[1:]:
-                new = intersect(p, new)
-            if idom.get(n) != new:
-                idom[n] = new
-                changed = True
-    return idom
-
-
 def _dominates(idom: dict[Hashable, Hashable], a: Hashable, b: Hashable) -> bool:
     while True:
         if a == b:
@@ -153,8 +95,8 @@ class _Structurer:
                 self.preds[t].append(label)
         self.budget = max_nodes
         entry = p.blocks[0].label
-        idom = immediate_dominators(self.succ.__getitem__, entry)
-        order = postorder(self.succ.__getitem__, entry)
+        idom = ir.immediate_dominators(self.succ.__getitem__, entry)
+        order = ir.postorder(self.succ.__getitem__, entry)
         position = {n: k for k, n in enumerate(order)}
         self.loops: dict[str, _LoopInfo] = {}
         for u in order:
@@ -197,7 +139,7 @@ class _Structurer:
                             or not self.succ[m]]
                 return [] if n == header else [m for m in self.preds[n] if m in region]
 
-            ipdom = immediate_dominators(rsucc, _EXIT)
+            ipdom = ir.immediate_dominators(rsucc, _EXIT)
             for n in region:
                 j = ipdom.get(n, _EXIT)
                 ctx.joins[n] = None if j == _EXIT else j  # type: ignore[assignment]

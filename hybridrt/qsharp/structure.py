@@ -261,7 +261,7 @@ class _Level:
         for n in order:
             for m in fwd[n]:
                 self.preds[m].append(n)
-        idom = _dominators(order, self.preds)
+        idom = _dominators(entry, fwd)
         self.merges: dict[str, list[str]] = {}  # node -> the merge nodes it immediately dominates
         for m in order:
             if len(self.preds[m]) >= 2 and idom[m] is not None:
@@ -273,8 +273,7 @@ class _Level:
         for n, out in down.items():
             for m in out:
                 up.setdefault(m, []).append(n)
-        rorder = _rpo(_END, up)
-        self.ipdom = _dominators(rorder, {n: down.get(n, []) for n in rorder})
+        self.ipdom = _dominators(_END, up)
 
     def post_dominates(self, a: str | None, b: str) -> bool:
         """Whether every path from ``b`` reaches ``a`` (None: the end of the program)."""
@@ -289,49 +288,13 @@ class _Level:
 
 def _rpo(entry: str, succ: dict[str, list[str]]) -> list[str]:
     """The nodes reachable from ``entry``, in reverse postorder."""
-    seen = {entry}
-    post: list[str] = []
-    stack = [(entry, iter(succ.get(entry, ())))]
-    while stack:
-        n, it = stack[-1]
-        for m in it:
-            if m not in seen:
-                seen.add(m)
-                stack.append((m, iter(succ.get(m, ()))))
-                break
-        else:
-            stack.pop()
-            post.append(n)
-    return post[::-1]
+    return ir.postorder(lambda n: succ.get(n, ()), entry)[::-1]  # type: ignore[return-value,arg-type]
 
 
-def _dominators(order: list[str], preds: dict[str, list[str]]) -> dict[str, str | None]:
-    """Immediate dominators (Cooper, Harvey and Kennedy) of nodes in reverse postorder from ``order[0]``."""
-    index = {n: k for k, n in enumerate(order)}
-    entry = order[0]
-    idom: dict[str, str] = {entry: entry}
-    changed = True
-    while changed:
-        changed = False
-        for n in order[1:]:
-            new: str | None = None
-            for p in preds.get(n, ()):
-                if p not in idom:
-                    continue
-                if new is None:
-                    new = p
-                    continue
-                a, b = p, new
-                while a != b:
-                    while index[a] > index[b]:
-                        a = idom[a]
-                    while index[b] > index[a]:
-                        b = idom[b]
-                new = a
-            if new is not None and idom.get(n) != new:
-                idom[n] = new
-                changed = True
-    return {n: (None if n == entry else idom.get(n)) for n in order}
+def _dominators(entry: str, succ: dict[str, list[str]]) -> dict[str, str | None]:
+    """The immediate dominator of each node reachable from ``entry`` (None for the entry)."""
+    idom = ir.immediate_dominators(lambda n: succ.get(n, ()), entry)  # type: ignore[arg-type]
+    return {n: None if n == entry else d for n, d in idom.items()}  # type: ignore[misc]
 
 
 class _Structurer:
@@ -353,7 +316,7 @@ class _Structurer:
         for n in order:
             for m in succ[n]:
                 self.preds[m].append(n)
-        self.dom = _dominators(order, self.preds)
+        self.dom = _dominators(self.entry, succ)
 
     def dominates(self, a: str, b: str) -> bool:
         n: str | None = b
