@@ -71,7 +71,7 @@ def run_batch(jobs: Sequence[Any], *, shots: int = 1000, seed: int | None = None
     for (kid, types), members in groups.items():
         program = make_engine(kernels[kid]._bytecode(types), max_steps, strategy)
         plans.append(Plan(program, [v for _, v in members], [seeds[j] for j, _ in members], int(shots),
-                          chunk_shots, labels=[f"batch job {j}" for j, _ in members]))
+                          chunk_shots, lambda r, members=members: f"batch job {members[r][0]}"))
     qubits = max(p.engine.num_qubits for p in plans)
     show = wanted(progress, int(shots) * len(entries), len(entries), qubits)
     results: list[Result | None] = [None] * len(entries)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ from .fusion import fuse_gates
 from .progress import wanted
 from .result import Distribution, Result, SweepResult
 from .runtime import DEFAULT_MAX_STEPS, exact_bytecode, run_bytecode
-from .units import CHUNK_SHOTS, Plan, check_run_options, execute, make_engine, new_seed, row_seeds
+from .units import CHUNK_SHOTS, ArgumentTable, Plan, check_run_options, execute, make_engine, new_seed, row_seeds
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -179,11 +179,11 @@ class Kernel:
         seed = new_seed() if seed is None else int(seed)
         bc = self._bytecode(types)
         plan = Plan(make_engine(bc, max_steps, strategy), rows, row_seeds(seed, 0, len(rows)), int(shots),
-                    chunk_shots, labels=[f"row {r}" for r in range(len(rows))])
+                    chunk_shots, label="row {}".format)
         show = wanted(progress, int(shots) * len(rows), len(rows), bc.program.num_qubits)
         return execute([plan], executor, show, self.name)[0]
 
-    def _bind_rows(self, table: Any) -> tuple[tuple[ir.Type, ...], list[list[Any]]]:
+    def _bind_rows(self, table: Any) -> tuple[tuple[ir.Type, ...], Sequence[list[Any]]]:
         """The argument types shared by every row of a sweep table, and each row's checked values."""
         fast = _array_rows(list(self._specs.values()), table)
         if fast is not None:
@@ -344,7 +344,7 @@ _KINDS = {ir.BOOL: "b", ir.INT: "biu", ir.FLOAT: "biuf"}  # NumPy dtype kinds ea
 _DTYPES = {ir.BOOL: np.bool_, ir.INT: np.int64, ir.FLOAT: np.float64}
 
 
-def _array_rows(specs: list[Any], table: Any) -> tuple[tuple[ir.Type, ...], list[list[Any]]] | None:
+def _array_rows(specs: list[Any], table: Any) -> tuple[tuple[ir.Type, ...], ArgumentTable] | None:
     """A numeric NumPy table bound column by column, as ``_bind`` binds each row (None: bind row by row).
 
     Rows of a 2-D array are the arguments of an all-scalar kernel, or the one list argument
@@ -357,13 +357,12 @@ def _array_rows(specs: list[Any], table: Any) -> tuple[tuple[ir.Type, ...], list
     one = specs[0]
     if table.ndim == 2 and len(specs) == 1 and isinstance(one, tuple) and one[0] == "list" \
             and one[1] in ir.CLASSICAL_TYPES and table.dtype.kind in _KINDS[one[1]]:
-        return (ir.ArrayType(one[1], table.shape[1]),), [[row] for row in table.astype(_DTYPES[one[1]]).tolist()]
+        return (ir.ArrayType(one[1], table.shape[1]),), ArgumentTable([table.astype(_DTYPES[one[1]])])
     columns = table.reshape(-1, 1) if table.ndim == 1 else table
     if table.ndim > 2 or columns.shape[1] != len(specs) or \
             not all(s in ir.CLASSICAL_TYPES and table.dtype.kind in _KINDS[s] for s in specs):
         return None
-    values = [columns[:, k].astype(_DTYPES[s]).tolist() for k, s in enumerate(specs)]
-    return tuple(specs), [list(row) for row in zip(*values)]
+    return tuple(specs), ArgumentTable([columns[:, k].astype(_DTYPES[s]) for k, s in enumerate(specs)])
 
 
 def _signature_text(sig: inspect.Signature) -> str:

@@ -120,15 +120,22 @@ class SweepResult(Sequence[Result]):
     """
 
     def __init__(self, returns: ir.ReturnType, outputs: tuple[np.ndarray, ...], seeds: list[int],
-                 args: list[list[Any]], shots: int):
+                 args: Sequence[list[Any]], shots: int):
         self.returns = returns
         self.outputs = outputs
         self.seeds = seeds
-        self.args = args
+        self._args = args
         self.shots = shots
 
     def __len__(self) -> int:
         return len(self.seeds)
+
+    @property
+    def args(self) -> list[list[Any]]:
+        """Each row's argument values, as a list."""
+        if not isinstance(self._args, list):
+            self._args = list(self._args)
+        return self._args
 
     @overload
     def __getitem__(self, i: int) -> Result: ...

@@ -97,9 +97,8 @@ class Session:
         program = self._programs[types]
         n = int(self.shots if shots is None else shots)
         first = self.evaluations
-        labels = [f"run {first + r}" for r in range(len(rows))]
         seeds = row_seeds(self.seed, first, len(rows)) if seeds is None else seeds
-        plan = Plan(program, rows, seeds, n, self.chunk_shots, labels)
+        plan = Plan(program, rows, seeds, n, self.chunk_shots, lambda r: f"run {first + r}")
         show = wanted(self.progress, n * len(rows), len(rows), program[0].program.num_qubits)
         result = execute([plan], self.executor, show, self.kernel.name)[0]
         self.evaluations += len(rows)

@@ -32,11 +32,12 @@ True
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+import numba
 import numpy as np
 
 from .assemble import Bytecode
@@ -96,7 +97,7 @@ class Engine:
     def run(self, ints: np.ndarray, floats: np.ndarray, shots: np.ndarray, seeds: np.ndarray) -> tuple[Any, ...]:
         """``run_units`` on these units: ``(out_i, out_f, status, err_pc, err_unit, err_shot)``."""
         return run_units(self.code, ints, floats, self.num_qubits, shots, seeds, self.max_steps, self.n_out_i,
-                         self.n_out_f, self.classical_tail, self.strategy, self.max_buffers)
+                         self.n_out_f, self.classical_tail, self.strategy, self.max_buffers, numba.get_num_threads())
 
 
 def make_engine(bc: Bytecode, max_steps: int, strategy: str) -> tuple[Bytecode, Engine]:
@@ -112,17 +113,17 @@ def make_engine(bc: Bytecode, max_steps: int, strategy: str) -> tuple[Bytecode, 
 class Plan:
     """The units of one program: rows of argument values, each cut into shot chunks with their seeds.
 
-    Units are row-major: row ``r``'s chunks are units ``r * n_chunks ...``.  ``labels[r]``
+    Units are row-major: row ``r``'s chunks are units ``r * n_chunks ...``.  ``label(r)``
     names row ``r`` in error messages (none for a plain run).
     """
 
     def __init__(self, program: tuple[Bytecode, Engine], rows: Sequence[Sequence[Any]], seeds: Sequence[int],
-                 shots: int, chunk_shots: int | None = None, labels: Sequence[str] | None = None):
+                 shots: int, chunk_shots: int | None = None, label: Callable[[int], str] | None = None):
         self.bc, self.engine = program
         self.rows = rows
         self.seeds = seeds
         self.shots = shots
-        self.labels = labels
+        self.label = label
         self.chunk = chunk = chunk_shots or CHUNK_SHOTS
         self.n_chunks = chunks = -(-shots // chunk)
         ints, floats = _register_rows(self.bc, rows)
@@ -146,7 +147,7 @@ class Plan:
         if status == oc.OK:
             return out_i, out_f
         row, chunk = divmod(lo + int(err_unit), self.n_chunks)
-        label = self.labels[row] if self.labels else ""
+        label = self.label(row) if self.label else ""
         shot = chunk * self.chunk + int(err_shot)
         message = _ERRORS[status].format(max_steps=self.engine.max_steps)
         raise KernelRuntimeError(f"kernel {self.bc.program.name!r}, {label + ', ' if label else ''}shot {shot}: "
@@ -163,7 +164,23 @@ class Plan:
         """All rows' results, outputs shaped ``(rows, shots, ...)``."""
         n = len(self.rows)
         outputs = tuple(o.reshape(n, self.shots, *o.shape[1:]) for o in _outputs(self.bc, out_i, out_f))
-        return SweepResult(self.bc.program.returns, outputs, list(self.seeds), list(self.rows), self.shots)
+        return SweepResult(self.bc.program.returns, outputs, list(self.seeds), self.rows, self.shots)
+
+
+class ArgumentTable(Sequence[list[Any]]):
+    """Rows of arguments held as one NumPy column per parameter (a scalar's ``(rows,)``, a list's
+    ``(rows, length)``), written into the registers column by column; row ``r`` reads as a list."""
+
+    def __init__(self, columns: list[np.ndarray]):
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, r: Any) -> Any:
+        if isinstance(r, slice):
+            return [self[k] for k in range(*r.indices(len(self)))]
+        return [c[r].tolist() for c in self.columns]
 
 
 def _register_rows(bc: Bytecode, rows: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
@@ -174,7 +191,7 @@ def _register_rows(bc: Bytecode, rows: Sequence[Sequence[Any]]) -> tuple[np.ndar
     floats[:] = bc.floats0
     for k, slot in enumerate(bc.params):
         pool = floats if slot.is_float else ints
-        column = [r[k] for r in rows]
+        column = rows.columns[k] if isinstance(rows, ArgumentTable) else [r[k] for r in rows]
         if slot.length is None:
             pool[:, slot.index] = column
         else:

@@ -6,18 +6,19 @@ import numpy as np
 from numba import njit
 
 from .interpreter import execute
+from .jit import no_alloc
 from .opcodes import EPS, MEASURE, OK, PAUSE_MEASURE, PAUSE_RESET
 from .rng import binomial, next_uniform, shot_stream, split_stream
-from .statevector import collapse, flip, prob_one
+from .statevector import PARALLEL_MIN_SIZE, collapse, flip, prob_one
 
 
-@njit(cache=True)
+@no_alloc
 def event_qubit(code, pc, ints):
     """The qubit that the MEASURE or RESET at ``pc`` acts on."""
     return ints[code[pc, 2]] if code[pc, 0] == MEASURE else ints[code[pc, 1]]
 
 
-@njit(cache=True)
+@no_alloc
 def outcome_of(p1, u):
     """The outcome a uniform ``u`` selects when 1 has probability ``p1`` (certain outcomes need no u)."""
     if p1 < EPS:
@@ -27,7 +28,7 @@ def outcome_of(p1, u):
     return 1 if u < p1 else 0
 
 
-@njit(cache=True)
+@no_alloc
 def perform(code, pc, ints, state, q, p1, outcome):
     """Collapse qubit ``q`` onto ``outcome``; record it (MEASURE) or flip back to |0> (RESET)."""
     collapse(state, q, outcome)
@@ -66,35 +67,67 @@ def sample_basis(state, u):
 
 
 @njit(cache=True)
-def sample_rows(code, ints, floats, state, pc0, steps0, max_steps, stream, out_i, out_f, first, count):
-    """No gate follows ``pc0``: sample a basis state for each of ``count`` shots and finish them classically."""
-    u = np.empty(count)
-    for s in range(count):
-        u[s] = next_uniform(stream)
-    basis = sample_basis(state, u)
-    wi = np.empty_like(ints)
-    wf = np.empty_like(floats)
-    for s in range(first, first + count):
-        wi[:] = ints
-        wf[:] = floats
-        pc = pc0
-        steps = steps0
-        while True:
-            status, pc, steps = execute(code, wi, wf, state, out_i[s], out_f[s], pc, steps, max_steps)
-            if status == OK:
-                break
-            if status != PAUSE_MEASURE:
-                return status, pc, s
-            wi[code[pc, 1]] = (basis[s - first] >> event_qubit(code, pc, wi)) & 1
-            pc += 1
-    return OK, -1, -1
+def search_basis(state, u):
+    """``sample_basis`` for a small state: each uniform's basis state by binary search in the cumulative sum."""
+    cdf = np.empty(state.shape[0])
+    acc = 0.0
+    last = 0
+    for i in range(state.shape[0]):
+        p = state[i].real * state[i].real + state[i].imag * state[i].imag
+        acc += p
+        cdf[i] = acc
+        if p > 0.0:
+            last = i
+    return np.minimum(np.searchsorted(cdf, u * acc, side="right"), last)
 
 
 @njit(cache=True)
+def sample_rows(code, ints, floats, state, pc0, steps0, max_steps, stream, out_i, out_f, first, count):
+    """No gate follows ``pc0``: sample a basis state for each of ``count`` shots and finish them classically.
+
+    What is left of a shot depends only on its basis state: on a small state the classical
+    tail runs once per distinct basis state drawn, and its output row goes to every shot
+    that drew it.  Returns ``(status, err_pc, err_shot)``.
+    """
+    u = np.empty(count)
+    for s in range(count):
+        u[s] = next_uniform(stream)
+    small = state.shape[0] < PARALLEL_MIN_SIZE
+    basis = search_basis(state, u) if small else sample_basis(state, u)
+    row_of = np.full(state.shape[0] if small else 0, -1, np.int64)  # basis state -> its row in rows_i/rows_f
+    distinct = min(count, state.shape[0]) if small else 1
+    rows_i = np.zeros((distinct, out_i.shape[1]), np.int64)
+    rows_f = np.zeros((distinct, out_f.shape[1]), np.float64)
+    wi = np.empty_like(ints)
+    wf = np.empty_like(floats)
+    rows = 0
+    for s in range(count):
+        b = basis[s]
+        r = row_of[b] if small else -1
+        if r < 0:
+            r = rows if small else 0
+            wi[:] = ints
+            wf[:] = floats
+            rows_i[r] = 0
+            rows_f[r] = 0.0
+            status, pc, _ = execute(code, wi, wf, state, rows_i[r], rows_f[r], pc0, steps0, max_steps, b)
+            if status != OK:
+                return status, pc, first + s
+            if small:
+                row_of[b] = r
+                rows += 1
+        for c in range(rows_i.shape[1]):
+            out_i[first + s, c] = rows_i[r, c]
+        for c in range(rows_f.shape[1]):
+            out_f[first + s, c] = rows_f[r, c]
+    return OK, -1, -1
+
+
+@no_alloc
 def one_trajectory(code, ints, floats, state, pc, steps, max_steps, stream, row_i, row_f):
     """Finish one shot from ``pc`` in place, drawing outcomes from ``stream``; returns (status, pc)."""
     while True:
-        status, pc, steps = execute(code, ints, floats, state, row_i, row_f, pc, steps, max_steps)
+        status, pc, steps = execute(code, ints, floats, state, row_i, row_f, pc, steps, max_steps, -1)
         if status != PAUSE_MEASURE and status != PAUSE_RESET:
             return status, pc
         q = event_qubit(code, pc, ints)
@@ -116,7 +149,7 @@ def run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, cl
     Returns ``(status, err_pc, err_shot)``.
     """
     shots = out_i.shape[0]
-    cap = max_buffers + 1
+    cap = min(max_buffers + 1, shots)  # a pushed branch keeps at least one shot
     st_pc = np.empty(cap, np.int64)
     st_steps = np.empty(cap, np.int64)
     st_count = np.empty(cap, np.int64)
@@ -146,7 +179,7 @@ def run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, cl
         floats = st_floats[depth].copy()
         psi = bufs[b]
         while True:
-            status, pc, steps = execute(code, ints, floats, psi, out_i[first], out_f[first], pc, steps, max_steps)
+            status, pc, steps = execute(code, ints, floats, psi, out_i[first], out_f[first], pc, steps, max_steps, -1)
             if status == OK:
                 for s in range(first + 1, first + count):
                     out_i[s, :] = out_i[first, :]
@@ -204,7 +237,7 @@ def run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, cl
     return OK, -1, -1
 
 
-@njit(cache=True)
+@no_alloc
 def _shuffle_rows(out_i, out_f, stream):
     for s in range(out_i.shape[0] - 1, 0, -1):
         j = int(next_uniform(stream) * (s + 1))

@@ -59,7 +59,7 @@ def _warm_up() -> None:
     for strategy in (op.BRANCHING, op.TRAJECTORIES):
         run_shots(code, ints, floats, 1, 4, np.uint64(1), 100, 1, 0, tail, strategy, 2)
         run_units(code, ints[None, :], floats[None, :], 1, np.ones(1, np.int64), np.ones(1, np.uint64), 100, 1, 0,
-                  tail, strategy, 2)
+                  tail, strategy, 2, 1)
     chunk_seeds(np.ones(1, np.uint64), 2, np.uint64(1))
     exact_distribution(code, ints, floats, 1, 100, 1, 0, 0.0, 8, 8, np.array([-1, 0, -1, -1], np.int64),
                        np.ones((1, 2), np.bool_), np.ones((1, 1), np.bool_))

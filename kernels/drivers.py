@@ -15,35 +15,44 @@ from .statevector import PARALLEL_MIN_SIZE, prob_one
 @njit(cache=True)
 def run_shots(code, ints0, floats0, num_qubits, shots, seed, max_steps, n_out_i, n_out_f,
               classical_tail, strategy, max_buffers):
-    """Run ``shots`` shots; returns ``(out_i, out_f, status, err_pc, err_shot)``.
+    """Run ``shots`` shots; returns ``(out_i, out_f, status, err_pc, err_shot)`` (see ``run_into``)."""
+    out_i = np.zeros((shots, n_out_i), np.int64)
+    out_f = np.zeros((shots, n_out_f), np.float64)
+    status, err_pc, err_shot = run_into(code, ints0, floats0, num_qubits, seed, max_steps, classical_tail, strategy,
+                                        max_buffers, True, out_i, out_f)
+    return out_i, out_f, status, err_pc, err_shot
+
+
+@njit(cache=True)
+def run_into(code, ints0, floats0, num_qubits, seed, max_steps, classical_tail, strategy, max_buffers, threads,
+             out_i, out_f):
+    """Run one shot per row of ``out_i``/``out_f`` (zeroed), writing them; returns ``(status, err_pc, err_shot)``.
 
     ``strategy`` BRANCHING follows measurement histories (``run_branching``, at
     most ``max_buffers`` extra statevectors); TRAJECTORIES runs the prefix up to
     the first random measurement or reset once, then each shot from a copy of it
-    with its own random stream (exactly the reference semantics of opcodes.py).
+    with its own random stream (exactly the reference semantics of opcodes.py),
+    spreading shots over the threads where ``threads`` allows.
     """
-    out_i = np.zeros((shots, n_out_i), np.int64)
-    out_f = np.zeros((shots, n_out_f), np.float64)
+    shots = out_i.shape[0]
     state = np.zeros(1 << num_qubits, np.complex128)
     state[0] = 1.0
     if strategy == BRANCHING:
-        status, err_pc, err_shot = run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f,
-                                                 classical_tail, max_buffers)
-        return out_i, out_f, status, err_pc, err_shot
+        return run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, classical_tail, max_buffers)
     ints = ints0.copy()
     floats = floats0.copy()
     pc = 0
     steps = 0
     draws = 0
     while True:
-        status, pc, steps = execute(code, ints, floats, state, out_i[0], out_f[0], pc, steps, max_steps)
+        status, pc, steps = execute(code, ints, floats, state, out_i[0], out_f[0], pc, steps, max_steps, -1)
         if status == OK:
             for s in range(1, shots):
                 out_i[s, :] = out_i[0, :]
                 out_f[s, :] = out_f[0, :]
-            return out_i, out_f, OK, -1, -1
+            return OK, -1, -1
         if status != PAUSE_MEASURE and status != PAUSE_RESET:
-            return out_i, out_f, status, pc, 0
+            return status, pc, 0
         q = event_qubit(code, pc, ints)
         p1 = prob_one(state, q)
         if EPS <= p1 <= 1.0 - EPS:
@@ -52,9 +61,7 @@ def run_shots(code, ints0, floats0, num_qubits, shots, seed, max_steps, n_out_i,
         draws += 1
         pc += 1
     steps -= 1  # the event at pc runs again, and is counted, in each shot
-    status, err_pc, err_shot = _trajectories(code, ints, floats, state, pc, steps, max_steps, seed, draws,
-                                             out_i, out_f)
-    return out_i, out_f, status, err_pc, err_shot
+    return _trajectories(code, ints, floats, state, pc, steps, max_steps, seed, draws, out_i, out_f, threads)
 
 
 #: shots of a small register run as this many ranges, spread over the threads
@@ -101,14 +108,15 @@ def _trajectories_parallel(code, ints, floats, state, pc0, steps0, max_steps, se
 
 
 @njit(cache=True)
-def _trajectories(code, ints, floats, state, pc0, steps0, max_steps, seed, draws, out_i, out_f):
+def _trajectories(code, ints, floats, state, pc0, steps0, max_steps, seed, draws, out_i, out_f, threads):
     """Each shot continues from a copy of the prefix state, drawing its own outcomes from its own stream.
 
-    Small states run ranges of shots on all threads (large ones use the threads inside each gate);
-    a shot's outcomes depend only on the seed and its number, so the thread count changes nothing.
+    Small states run ranges of shots on all threads where ``threads`` allows (large ones use
+    the threads inside each gate); a shot's outcomes depend only on the seed and its number,
+    so the thread count changes nothing.
     """
     shots = out_i.shape[0]
-    if state.shape[0] < PARALLEL_MIN_SIZE and shots >= SHOT_RANGES:
+    if threads and state.shape[0] < PARALLEL_MIN_SIZE and shots >= SHOT_RANGES:
         return _trajectories_parallel(code, ints, floats, state, pc0, steps0, max_steps, seed, draws, out_i, out_f,
                                       SHOT_RANGES)
     return _trajectory_range(code, ints, floats, state, np.empty_like(state), pc0, steps0, max_steps, seed, draws,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from .jit import no_alloc
 from .opcodes import (
     BRANCH,
     COPY_F,
@@ -99,7 +99,7 @@ from .opcodes import (
 from .statevector import apply_2q, apply_gate
 
 
-@njit(cache=True)
+@no_alloc
 def _ipow(base, exp):
     result = 1
     while exp > 0:
@@ -110,7 +110,7 @@ def _ipow(base, exp):
     return result
 
 
-@njit(cache=True)
+@no_alloc
 def _fmod_py(a, b):
     """Python's ``a % b`` for floats (b != 0): the sign of the divisor, a zero result signed as b."""
     r = np.fmod(a, b)
@@ -122,7 +122,7 @@ def _fmod_py(a, b):
     return r
 
 
-@njit(cache=True)
+@no_alloc
 def _ffloordiv_py(a, b):
     """Python's ``a // b`` for floats (b != 0), as CPython's float_floor_div; stays a float (inf, nan)."""
     mod = np.fmod(a, b)
@@ -137,7 +137,7 @@ def _ffloordiv_py(a, b):
     return math.copysign(0.0, a / b)
 
 
-@njit(cache=True)
+@no_alloc
 def _fpow_py(x, y):
     """Python's ``x ** y`` for floats; returns (value, ok).
 
@@ -152,7 +152,7 @@ def _fpow_py(x, y):
     return f, True
 
 
-@njit(cache=True)
+@no_alloc
 def _funary(fn, x):
     """Apply FUNARY function ``fn`` as Python's ``math`` does; returns (value, ok).
 
@@ -209,13 +209,15 @@ def _funary(fn, x):
 _INT64_LIMIT = 9.223372036854775808e18  # 2.0**63
 
 
-@njit(cache=True)
-def execute(code, ints, floats, state, out_i, out_f, pc, steps, max_steps):
+@no_alloc
+def execute(code, ints, floats, state, out_i, out_f, pc, steps, max_steps, sampled):
     """Run from ``pc`` until HALT, a MEASURE/RESET (paused before it) or an error.
 
     Returns ``(status, pc, steps)``: status OK at HALT, PAUSE_MEASURE or PAUSE_RESET
     with ``pc`` at that instruction (the driver performs it and resumes at pc + 1),
-    or an ERR_* code with ``pc`` at the failing instruction.
+    or an ERR_* code with ``pc`` at the failing instruction.  Where no gate or reset can
+    follow, ``sampled`` may be a basis state drawn from ``state``: each MEASURE then reads
+    its outcome off it and goes on (-1: pause at each MEASURE).
     """
     while True:
         if steps >= max_steps:
@@ -238,7 +240,9 @@ def execute(code, ints, floats, state, out_i, out_f, pc, steps, max_steps):
                 return ERR_QUBIT_REUSE, pc, steps
             apply_2q(state, ints[a], ints[b], floats[c:c + 32])
         elif op == MEASURE:
-            return PAUSE_MEASURE, pc, steps
+            if sampled < 0:
+                return PAUSE_MEASURE, pc, steps
+            ints[a] = (sampled >> ints[b]) & 1
         elif op == RESET:
             return PAUSE_RESET, pc, steps
         elif op == BRANCH:

@@ -7,6 +7,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .jit import no_alloc
 from .opcodes import (
     G_CCX,
     G_CP,
@@ -41,7 +42,7 @@ _CHUNKS = 64
 _CONTROLLED_BASE = np.array([G_X, G_Y, G_Z, G_H, G_RX, G_RY, G_RZ, G_P], dtype=np.int64)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def _spread(k, lo, mid, hi):
     """Insert a zero bit at each position lo < mid < hi (-1 = none) into the bits of ``k``."""
     for pos in (lo, mid, hi):
@@ -50,7 +51,7 @@ def _spread(k, lo, mid, hi):
     return k
 
 
-@njit(cache=True)
+@no_alloc
 def _sorted3(a, b, c):
     """Sort three positions ascending; -1 entries (absent) come first and are skipped by _spread."""
     if a > b:
@@ -62,7 +63,7 @@ def _sorted3(a, b, c):
     return a, b, c
 
 
-@njit(cache=True)
+@no_alloc
 def one_qubit_matrix(gid, a, b, c):
     """The 2x2 matrix (m00, m01, m10, m11) of 1-qubit gate ``gid`` with parameters a, b, c."""
     one = 1.0 + 0.0j
@@ -102,7 +103,7 @@ def one_qubit_matrix(gid, a, b, c):
     return co + 0j, -ec * si, eb * si, eb * ec * co
 
 
-@njit(cache=True)
+@no_alloc
 def _one_qubit_range(state, t, m00, m01, m10, m11, k0, k1):
     """Apply a 2x2 matrix to qubit ``t`` for the amplitude pairs k0 <= k < k1, specialised by kind."""
     bit = 1 << t
@@ -131,7 +132,7 @@ def _one_qubit_range(state, t, m00, m01, m10, m11, k0, k1):
             state[i0 | bit] = m10 * a0 + m11 * a1
 
 
-@njit(cache=True)
+@no_alloc
 def _controlled_range(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11, k0, k1):
     """As _one_qubit_range where every bit of ``ctrl_mask`` is 1 (``lo < mid < hi``: fixed bit positions)."""
     t = 1 << target
@@ -170,7 +171,7 @@ def _controlled_parallel(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m
                           c * n // _CHUNKS, (c + 1) * n // _CHUNKS)
 
 
-@njit(cache=True)
+@no_alloc
 def apply_1q(state, target, ctrl_mask, c0, c1, m00, m01, m10, m11):
     """Apply a 2x2 matrix to ``target`` where every bit of ``ctrl_mask`` (qubits c0, c1; -1 = none) is 1."""
     big = state.shape[0] >= PARALLEL_MIN_SIZE
@@ -188,9 +189,9 @@ def apply_1q(state, target, ctrl_mask, c0, c1, m00, m01, m10, m11):
         _controlled_range(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11, 0, n)
 
 
-@njit(cache=True)
+@no_alloc
 def _two_qubit_range(state, a, b, m, k0, k1):
-    """Apply the 4x4 matrix ``m`` (basis index bit(a) + 2 bit(b)) for the amplitude quads k0 <= k < k1."""
+    """Apply the 4x4 matrix ``m`` (16 entries, row-major; basis index bit(a) + 2 bit(b)) for the quads k0 <= k < k1."""
     lo, mid, hi = _sorted3(a, b, -1)
     ma = 1 << a
     mb = 1 << b
@@ -203,10 +204,10 @@ def _two_qubit_range(state, a, b, m, k0, k1):
         v1 = state[i1]
         v2 = state[i2]
         v3 = state[i3]
-        state[i0] = m[0, 0] * v0 + m[0, 1] * v1 + m[0, 2] * v2 + m[0, 3] * v3
-        state[i1] = m[1, 0] * v0 + m[1, 1] * v1 + m[1, 2] * v2 + m[1, 3] * v3
-        state[i2] = m[2, 0] * v0 + m[2, 1] * v1 + m[2, 2] * v2 + m[2, 3] * v3
-        state[i3] = m[3, 0] * v0 + m[3, 1] * v1 + m[3, 2] * v2 + m[3, 3] * v3
+        state[i0] = m[0] * v0 + m[1] * v1 + m[2] * v2 + m[3] * v3
+        state[i1] = m[4] * v0 + m[5] * v1 + m[6] * v2 + m[7] * v3
+        state[i2] = m[8] * v0 + m[9] * v1 + m[10] * v2 + m[11] * v3
+        state[i3] = m[12] * v0 + m[13] * v1 + m[14] * v2 + m[15] * v3
 
 
 @njit(cache=True, parallel=True)
@@ -216,20 +217,25 @@ def _two_qubit_parallel(state, a, b, m):
         _two_qubit_range(state, a, b, m, c * n // _CHUNKS, (c + 1) * n // _CHUNKS)
 
 
-@njit(cache=True)
+@no_alloc
+def _entry(re_im, k):
+    return complex(re_im[k], re_im[16 + k])
+
+
+@no_alloc
 def apply_2q(state, a, b, re_im):
     """Apply a dense two-qubit unitary given as 32 floats (row-major 4x4, real then imaginary parts)."""
-    m = np.empty((4, 4), np.complex128)
-    for r in range(4):
-        for c in range(4):
-            m[r, c] = complex(re_im[4 * r + c], re_im[16 + 4 * r + c])
+    m = (_entry(re_im, 0), _entry(re_im, 1), _entry(re_im, 2), _entry(re_im, 3),
+         _entry(re_im, 4), _entry(re_im, 5), _entry(re_im, 6), _entry(re_im, 7),
+         _entry(re_im, 8), _entry(re_im, 9), _entry(re_im, 10), _entry(re_im, 11),
+         _entry(re_im, 12), _entry(re_im, 13), _entry(re_im, 14), _entry(re_im, 15))
     if state.shape[0] >= PARALLEL_MIN_SIZE:
         _two_qubit_parallel(state, a, b, m)
     else:
         _two_qubit_range(state, a, b, m, 0, state.shape[0] >> 2)
 
 
-@njit(cache=True)
+@no_alloc
 def apply_swap(state, a, b, control):
     """Swap qubits ``a`` and ``b`` (where qubit ``control`` is 1, if ``control`` >= 0)."""
     lo, mid, hi = _sorted3(a, b, control)
@@ -244,7 +250,7 @@ def apply_swap(state, a, b, control):
         state[i10] = tmp
 
 
-@njit(cache=True)
+@no_alloc
 def apply_pauli_rotation2(state, gid, a, b, theta):
     """exp(-i theta/2 P(a) P(b)) for P = X, Y or Z (gates rxx, ryy, rzz)."""
     lo, mid, hi = _sorted3(a, b, -1)
@@ -281,7 +287,7 @@ def apply_pauli_rotation2(state, gid, a, b, theta):
         state[i10] = s_inner * a01 + co * a10
 
 
-@njit(cache=True)
+@no_alloc
 def apply_gate(state, gid, q0, q1, q2, a, b, c):
     """Apply gate ``gid`` to qubits q0, q1, q2 (as many as it takes) with parameters a, b, c."""
     if gid <= G_U:
@@ -300,7 +306,7 @@ def apply_gate(state, gid, q0, q1, q2, a, b, c):
         apply_pauli_rotation2(state, gid, q0, q1, a)
 
 
-@njit(cache=True)
+@no_alloc
 def prob_one(state, q):
     """Probability that measuring qubit ``q`` gives 1."""
     lo, mid, hi = _sorted3(q, -1, -1)
@@ -312,7 +318,7 @@ def prob_one(state, q):
     return p
 
 
-@njit(cache=True)
+@no_alloc
 def collapse(state, q, outcome):
     """Project qubit ``q`` onto ``outcome`` and renormalise by the kept half's own norm.
 
@@ -335,7 +341,7 @@ def collapse(state, q, outcome):
         state[i | drop] = 0j
 
 
-@njit(cache=True)
+@no_alloc
 def flip(state, q):
     """Apply X to qubit ``q``."""
     apply_1q(state, q, 0, -1, -1, 0j, 1 + 0j, 1 + 0j, 0j)

@@ -1,6 +1,6 @@
 """Work units in one compiled call: many (registers, shots, seed) rows of one program, and the seeds they derive.
 
-A *unit* is one call of ``run_shots``: a row of initial int and float registers
+A *unit* is one run of ``run_shots``: a row of initial int and float registers
 (the arguments written in), a number of shots and a seed.  ``run_units`` runs
 every unit of a table in compiled code and concatenates their output rows in
 table order, so a parameter sweep or a run cut into shot chunks costs one
@@ -10,11 +10,12 @@ dispatch from Python.  ``derive_seeds`` and ``chunk_seeds`` give the units' seed
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from .drivers import run_shots
+from .drivers import run_into
 from .opcodes import OK
 from .rng import mix64
+from .statevector import PARALLEL_MIN_SIZE
 
 
 @njit(cache=True)
@@ -43,25 +44,45 @@ def chunk_seeds(seeds, chunks, salt):
 
 @njit(cache=True)
 def run_units(code, ints_rows, floats_rows, num_qubits, shots, seeds, max_steps, n_out_i, n_out_f,
-              classical_tail, strategy, max_buffers):
+              classical_tail, strategy, max_buffers, threads):
     """Run unit ``u`` as ``run_shots(code, ints_rows[u], floats_rows[u], ..., shots[u], seeds[u], ...)``, for all u.
 
-    Returns ``(out_i, out_f, status, err_pc, err_unit, err_shot)``: the units' output rows
-    one after another; on the first failing unit its status, pc, index and shot.
+    With ``threads`` > 1 and at least as many units, units of a small state (below
+    ``PARALLEL_MIN_SIZE`` amplitudes) run on all threads, each unit on one; otherwise one
+    after another, each using the threads inside.  Each unit's rows depend only on its own
+    seed, so the thread count changes nothing.  Returns ``(out_i, out_f, status, err_pc, err_unit, err_shot)``: the
+    units' output rows one after another; on failure those of the first failing unit.
     """
-    total = 0
-    for u in range(shots.shape[0]):
-        total += shots[u]
-    out_i = np.zeros((total, n_out_i), np.int64)
-    out_f = np.zeros((total, n_out_f), np.float64)
-    first = 0
-    for u in range(shots.shape[0]):
-        oi, of, status, err_pc, err_shot = run_shots(code, ints_rows[u], floats_rows[u], num_qubits, shots[u],
-                                                     seeds[u], max_steps, n_out_i, n_out_f, classical_tail,
-                                                     strategy, max_buffers)
-        if status != OK:
-            return out_i, out_f, status, err_pc, u, err_shot
-        out_i[first:first + shots[u]] = oi
-        out_f[first:first + shots[u]] = of
-        first += shots[u]
+    units = shots.shape[0]
+    ends = np.cumsum(shots)
+    out_i = np.zeros((ends[-1] if units else 0, n_out_i), np.int64)
+    out_f = np.zeros((out_i.shape[0], n_out_f), np.float64)
+    status = np.zeros(units, np.int64)
+    err_pc = np.full(units, -1, np.int64)
+    err_shot = np.full(units, -1, np.int64)
+    if (1 << num_qubits) < PARALLEL_MIN_SIZE and units >= threads > 1:
+        _units_parallel(code, ints_rows, floats_rows, num_qubits, ends, seeds, max_steps, classical_tail, strategy,
+                        max_buffers, out_i, out_f, status, err_pc, err_shot)
+    else:
+        for u in range(units):
+            lo = ends[u] - shots[u]
+            status[u], err_pc[u], err_shot[u] = run_into(
+                code, ints_rows[u], floats_rows[u], num_qubits, seeds[u], max_steps, classical_tail, strategy,
+                max_buffers, True, out_i[lo:ends[u]], out_f[lo:ends[u]])
+            if status[u] != OK:
+                break
+    for u in range(units):
+        if status[u] != OK:
+            return out_i, out_f, status[u], err_pc[u], u, err_shot[u]
     return out_i, out_f, OK, -1, -1, -1
+
+
+@njit(cache=True, parallel=True)
+def _units_parallel(code, ints_rows, floats_rows, num_qubits, ends, seeds, max_steps, classical_tail, strategy,
+                    max_buffers, out_i, out_f, status, err_pc, err_shot):
+    """``run_units``' loop with units spread over the threads (nothing inside uses threads of its own)."""
+    for u in prange(ends.shape[0]):
+        lo = ends[u - 1] if u > 0 else 0
+        status[u], err_pc[u], err_shot[u] = run_into(
+            code, ints_rows[u], floats_rows[u], num_qubits, seeds[u], max_steps, classical_tail, strategy,
+            max_buffers, False, out_i[lo:ends[u]], out_f[lo:ends[u]])

@@ -133,7 +133,7 @@ def _final_state(p: ir.Program, theta: float) -> np.ndarray:
     floats[bc.params[0].index] = theta
     state = np.zeros(1 << p.num_qubits, complex)
     state[0] = 1
-    status, _, _ = execute(bc.code, ints, floats, state, np.zeros(1, np.int64), np.zeros(1), 0, 0, 10_000)
+    status, _, _ = execute(bc.code, ints, floats, state, np.zeros(1, np.int64), np.zeros(1), 0, 0, 10_000, -1)
     assert status == oc.OK
     return state
 

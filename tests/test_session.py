@@ -128,7 +128,7 @@ def test_runtime_error_names_the_row_and_its_shot() -> None:
     with pytest.raises(hr.KernelRuntimeError) as alone:
         ratio.run(1, shots=64, seed=row_seeds(3, 0, 3)[2])
     with pytest.raises(hr.KernelRuntimeError) as swept:
-        ratio.sweep([3, 4, 1], shots=64, seed=3)
+        ratio.sweep([3, 4, 1, 5, 1, 1], shots=64, seed=3)  # rows run in parallel: the first failing row is named
     message = str(swept.value)
     assert "kernel 'ratio', row 2, shot " in message and "division by zero" in message
     assert message.split("shot ")[1] == str(alone.value).split("shot ")[1]  # same shot, same line
