@@ -67,8 +67,8 @@ def sample_basis(state, u):
 
 
 @njit(cache=True)
-def search_basis(state, u):
-    """``sample_basis`` for a small state: each uniform's basis state by binary search in the cumulative sum."""
+def cumulative_probabilities(state):
+    """The running sum of ``|state|**2`` and the last basis state with non-zero probability."""
     cdf = np.empty(state.shape[0])
     acc = 0.0
     last = 0
@@ -78,22 +78,29 @@ def search_basis(state, u):
         cdf[i] = acc
         if p > 0.0:
             last = i
-    return np.minimum(np.searchsorted(cdf, u * acc, side="right"), last)
+    return cdf, last
 
 
 @njit(cache=True)
 def sample_rows(code, ints, floats, state, pc0, steps0, max_steps, stream, out_i, out_f, first, count):
     """No gate follows ``pc0``: sample a basis state for each of ``count`` shots and finish them classically.
 
-    What is left of a shot depends only on its basis state: on a small state the classical
-    tail runs once per distinct basis state drawn, and its output row goes to every shot
-    that drew it.  Returns ``(status, err_pc, err_shot)``.
+    A small state is sampled by binary search in its cumulative probabilities (the same
+    basis states ``sample_basis`` picks), a large one by ``sample_basis``.  What is left of
+    a shot depends only on its basis state: on a small state the classical tail runs once
+    per distinct basis state drawn, and its output row goes to every shot that drew it.
+    Returns ``(status, err_pc, err_shot)``.
     """
-    u = np.empty(count)
-    for s in range(count):
-        u[s] = next_uniform(stream)
     small = state.shape[0] < PARALLEL_MIN_SIZE
-    basis = search_basis(state, u) if small else sample_basis(state, u)
+    if small:
+        cdf, last = cumulative_probabilities(state)
+        basis = np.empty(0, np.int64)
+    else:
+        u = np.empty(count)
+        for s in range(count):
+            u[s] = next_uniform(stream)
+        basis = sample_basis(state, u)
+        cdf, last = np.empty(0), 0
     row_of = np.full(state.shape[0] if small else 0, -1, np.int64)  # basis state -> its row in rows_i/rows_f
     distinct = min(count, state.shape[0]) if small else 1
     rows_i = np.zeros((distinct, out_i.shape[1]), np.int64)
@@ -102,8 +109,12 @@ def sample_rows(code, ints, floats, state, pc0, steps0, max_steps, stream, out_i
     wf = np.empty_like(floats)
     rows = 0
     for s in range(count):
-        b = basis[s]
-        r = row_of[b] if small else -1
+        if small:
+            b = min(np.searchsorted(cdf, next_uniform(stream) * cdf[-1], side="right"), last)
+            r = row_of[b]
+        else:
+            b = basis[s]
+            r = -1
         if r < 0:
             r = rows if small else 0
             wi[:] = ints
@@ -150,11 +161,7 @@ def run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, cl
     """
     shots = out_i.shape[0]
     cap = min(max_buffers + 1, shots)  # a pushed branch keeps at least one shot
-    st_pc = np.empty(cap, np.int64)
-    st_steps = np.empty(cap, np.int64)
-    st_count = np.empty(cap, np.int64)
-    st_first = np.empty(cap, np.int64)
-    st_buf = np.empty(cap, np.int64)
+    st = np.empty((cap, 5), np.int64)  # per pending branch: pc, steps, shots, first row, buffer
     st_stream = np.empty(cap, np.uint64)
     st_ints = np.empty((cap, ints0.shape[0]), np.int64)
     st_floats = np.empty((cap, floats0.shape[0]), np.float64)
@@ -166,17 +173,19 @@ def run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, cl
     root = np.empty(1, np.uint64)
     root[0] = shot_stream(seed, 0)
 
-    st_pc[0], st_steps[0], st_count[0], st_first[0], st_buf[0] = 0, 0, shots, 0, 0
+    st[0, 0], st[0, 1], st[0, 2], st[0, 3], st[0, 4] = 0, 0, shots, 0, 0
     st_stream[0] = split_stream(root)
     st_ints[0] = ints0
     st_floats[0] = floats0
+    ints = np.empty_like(ints0)
+    floats = np.empty_like(floats0)
     depth = 1
     while depth > 0:
         depth -= 1
-        pc, steps, count, first, b = st_pc[depth], st_steps[depth], st_count[depth], st_first[depth], st_buf[depth]
+        pc, steps, count, first, b = st[depth, 0], st[depth, 1], st[depth, 2], st[depth, 3], st[depth, 4]
         stream[0] = st_stream[depth]
-        ints = st_ints[depth].copy()
-        floats = st_floats[depth].copy()
+        ints[:] = st_ints[depth]
+        floats[:] = st_floats[depth]
         psi = bufs[b]
         while True:
             status, pc, steps = execute(code, ints, floats, psi, out_i[first], out_f[first], pc, steps, max_steps, -1)
@@ -224,8 +233,9 @@ def run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, cl
                 bufs.append(psi.copy())
             child = bufs[nb]
             perform(code, pc, ints, child, q, p1, 1)  # the outcome-1 branch, pushed for later
-            st_pc[depth], st_steps[depth], st_count[depth] = pc + 1, steps, ones
-            st_first[depth], st_buf[depth], st_stream[depth] = first + count - ones, nb, split_stream(stream)
+            st[depth, 0], st[depth, 1], st[depth, 2] = pc + 1, steps, ones
+            st[depth, 3], st[depth, 4] = first + count - ones, nb
+            st_stream[depth] = split_stream(stream)
             st_ints[depth] = ints
             st_floats[depth] = floats
             depth += 1
