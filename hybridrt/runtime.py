@@ -12,7 +12,7 @@ from . import ir
 from .assemble import Bytecode
 from .errors import CapacityError, KernelRuntimeError
 from .kernels import opcodes as oc
-from .kernels import exact_distribution, run_shots
+from .kernels import exact_distribution, run_units
 from .result import Distribution, Result, hashable
 
 DEFAULT_MAX_STEPS = 10_000_000
@@ -103,9 +103,10 @@ def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None
     if seed is None:
         seed = secrets.randbits(63)
     ints, floats = _registers(bc, args)
-    out_i, out_f, status, err_pc, err_shot = run_shots(
-        bc.code, ints, floats, p.num_qubits, shots, np.uint64(seed % 2**64), max_steps,
-        bc.n_out_i, bc.n_out_f, bc.classical_tail, STRATEGIES[strategy], _branch_buffers(p.num_qubits, available))
+    out_i, out_f, status, err_pc, _, err_shot = run_units(
+        bc.code, ints[None, :], floats[None, :], p.num_qubits, np.array([shots]), np.array([seed % 2**64], np.uint64),
+        max_steps, bc.n_out_i, bc.n_out_f, bc.classical_tail, STRATEGIES[strategy],
+        _branch_buffers(p.num_qubits, available), 1)
     if status != oc.OK:
         message = _ERRORS[status].format(max_steps=max_steps)
         raise KernelRuntimeError(f"kernel {p.name!r}, shot {err_shot}: {message}", bc.locs[err_pc])

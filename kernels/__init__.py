@@ -9,8 +9,8 @@ from .cache import prepare_cache
 
 prepare_cache()
 
-from .drivers import run_shots
 from .exact import exact_distribution
 from .statevector import apply_gate
+from .sweep import run_units
 
-__all__ = ["apply_gate", "exact_distribution", "run_shots"]
+__all__ = ["apply_gate", "exact_distribution", "run_units"]

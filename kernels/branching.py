@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .interpreter import execute
+from .interpreter import NOT_SAMPLED, execute
 from .jit import no_alloc
 from .opcodes import EPS, MEASURE, OK, PAUSE_MEASURE, PAUSE_RESET
 from .rng import binomial, next_uniform, shot_stream, split_stream
@@ -138,7 +138,7 @@ def sample_rows(code, ints, floats, state, pc0, steps0, max_steps, stream, out_i
 def one_trajectory(code, ints, floats, state, pc, steps, max_steps, stream, row_i, row_f):
     """Finish one shot from ``pc`` in place, drawing outcomes from ``stream``; returns (status, pc)."""
     while True:
-        status, pc, steps = execute(code, ints, floats, state, row_i, row_f, pc, steps, max_steps, -1)
+        status, pc, steps = execute(code, ints, floats, state, row_i, row_f, pc, steps, max_steps, NOT_SAMPLED)
         if status != PAUSE_MEASURE and status != PAUSE_RESET:
             return status, pc
         q = event_qubit(code, pc, ints)
@@ -188,7 +188,8 @@ def run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, cl
         floats[:] = st_floats[depth]
         psi = bufs[b]
         while True:
-            status, pc, steps = execute(code, ints, floats, psi, out_i[first], out_f[first], pc, steps, max_steps, -1)
+            status, pc, steps = execute(code, ints, floats, psi, out_i[first], out_f[first], pc, steps, max_steps,
+                                        NOT_SAMPLED)
             if status == OK:
                 for s in range(first + 1, first + count):
                     out_i[s, :] = out_i[first, :]
@@ -232,14 +233,14 @@ def run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, cl
                 nb = len(bufs)
                 bufs.append(psi.copy())
             child = bufs[nb]
-            perform(code, pc, ints, child, q, p1, 1)  # the outcome-1 branch, pushed for later
+            perform(code, pc, ints, child, q, p1, np.int64(1))  # the outcome-1 branch, pushed for later
             st[depth, 0], st[depth, 1], st[depth, 2] = pc + 1, steps, ones
             st[depth, 3], st[depth, 4] = first + count - ones, nb
             st_stream[depth] = split_stream(stream)
             st_ints[depth] = ints
             st_floats[depth] = floats
             depth += 1
-            perform(code, pc, ints, psi, q, p1, 0)  # continue here with outcome 0
+            perform(code, pc, ints, psi, q, p1, np.int64(0))  # continue here with outcome 0
             count -= ones
             pc += 1
         free.append(b)

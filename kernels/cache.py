@@ -45,7 +45,6 @@ def _digest() -> str:
 def _warm_up() -> None:
     """Compile every engine entry point once, with the argument types hybridrt passes."""
     from . import opcodes as op
-    from .drivers import run_shots
     from .exact import exact_distribution
     from .sweep import chunk_seeds, run_units
 
@@ -57,7 +56,6 @@ def _warm_up() -> None:
     ints, floats = np.zeros(2, np.int64), np.zeros(1, np.float64)
     tail = np.array([False, True, True, True])
     for strategy in (op.BRANCHING, op.TRAJECTORIES):
-        run_shots(code, ints, floats, 1, 4, np.uint64(1), 100, 1, 0, tail, strategy, 2)
         run_units(code, ints[None, :], floats[None, :], 1, np.ones(1, np.int64), np.ones(1, np.uint64), 100, 1, 0,
                   tail, strategy, 2, 1)
     chunk_seeds(np.ones(1, np.uint64), 2, np.uint64(1))

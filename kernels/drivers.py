@@ -6,21 +6,10 @@ import numpy as np
 from numba import njit, prange
 
 from .branching import event_qubit, one_trajectory, outcome_of, perform, run_branching
-from .interpreter import execute
+from .interpreter import NOT_SAMPLED, execute
 from .opcodes import BRANCHING, EPS, OK, PAUSE_MEASURE, PAUSE_RESET
 from .rng import next_uniform, shot_stream
 from .statevector import PARALLEL_MIN_SIZE, prob_one
-
-
-@njit(cache=True)
-def run_shots(code, ints0, floats0, num_qubits, shots, seed, max_steps, n_out_i, n_out_f,
-              classical_tail, strategy, max_buffers):
-    """Run ``shots`` shots; returns ``(out_i, out_f, status, err_pc, err_shot)`` (see ``run_into``)."""
-    out_i = np.zeros((shots, n_out_i), np.int64)
-    out_f = np.zeros((shots, n_out_f), np.float64)
-    status, err_pc, err_shot = run_into(code, ints0, floats0, num_qubits, seed, max_steps, classical_tail, strategy,
-                                        max_buffers, True, out_i, out_f)
-    return out_i, out_f, status, err_pc, err_shot
 
 
 @njit(cache=True)
@@ -41,11 +30,9 @@ def run_into(code, ints0, floats0, num_qubits, seed, max_steps, classical_tail, 
         return run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, classical_tail, max_buffers)
     ints = ints0.copy()
     floats = floats0.copy()
-    pc = 0
-    steps = 0
-    draws = 0
+    pc = steps = draws = np.int64(0)  # not literals, which would compile execute once more
     while True:
-        status, pc, steps = execute(code, ints, floats, state, out_i[0], out_f[0], pc, steps, max_steps, -1)
+        status, pc, steps = execute(code, ints, floats, state, out_i[0], out_f[0], pc, steps, max_steps, NOT_SAMPLED)
         if status == OK:
             for s in range(1, shots):
                 out_i[s, :] = out_i[0, :]
@@ -120,4 +107,4 @@ def _trajectories(code, ints, floats, state, pc0, steps0, max_steps, seed, draws
         return _trajectories_parallel(code, ints, floats, state, pc0, steps0, max_steps, seed, draws, out_i, out_f,
                                       SHOT_RANGES)
     return _trajectory_range(code, ints, floats, state, np.empty_like(state), pc0, steps0, max_steps, seed, draws,
-                             out_i, out_f, out_i[0].copy(), out_f[0].copy(), 0, shots)
+                             out_i, out_f, out_i[0].copy(), out_f[0].copy(), np.int64(0), shots)

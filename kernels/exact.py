@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 
 from .branching import event_qubit, perform
-from .interpreter import execute
+from .interpreter import NOT_SAMPLED, execute
 from .opcodes import EPS, ERR_BRANCHES, ERR_MEMORY, OK, PAUSE_MEASURE, PAUSE_RESET
 from .statevector import prob_one
 
@@ -76,7 +76,7 @@ def exact_distribution(code, ints0, floats0, num_qubits, max_steps, n_out_i, n_o
         for b in range(len(pcs)):
             pc, st, ints, floats, psi = pcs[b], steps[b], regs_i[b], regs_f[b], states[b]
             while True:
-                status, pc, st = execute(code, ints, floats, psi, row_i, row_f, pc, st, max_steps, -1)
+                status, pc, st = execute(code, ints, floats, psi, row_i, row_f, pc, st, max_steps, NOT_SAMPLED)
                 if status == OK:
                     n_rows = _record(rows_i, rows_f, probs, n_rows, row_i, row_f, ps[b])
                     if n_rows < 0:

@@ -208,6 +208,10 @@ def _funary(fn, x):
 
 _INT64_LIMIT = 9.223372036854775808e18  # 2.0**63
 
+#: ``execute``'s ``sampled`` when no basis state is drawn: pause at each MEASURE.  A NumPy
+#: scalar, not a literal: Numba compiles a function again for each literal argument value.
+NOT_SAMPLED = np.int64(-1)
+
 
 @no_alloc
 def execute(code, ints, floats, state, out_i, out_f, pc, steps, max_steps, sampled):

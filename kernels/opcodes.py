@@ -258,6 +258,6 @@ ERR_MEMORY = 7  # exact distributions: more live statevectors than fit in memory
 PAUSE_MEASURE = 10
 PAUSE_RESET = 11
 
-# shot strategies (drivers.run_shots)
+# shot strategies (drivers.run_into)
 TRAJECTORIES = 0  # every shot from the shared deterministic prefix, one random stream per shot
 BRANCHING = 1  # split shots between outcomes, copying the state only where both are taken

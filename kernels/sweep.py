@@ -1,6 +1,6 @@
 """Work units in one compiled call: many (registers, shots, seed) rows of one program, and the seeds they derive.
 
-A *unit* is one run of ``run_shots``: a row of initial int and float registers
+A *unit* is one run of a program (``drivers.run_into``): a row of initial int and float registers
 (the arguments written in), a number of shots and a seed.  ``run_units`` runs
 every unit of a table in compiled code and concatenates their output rows in
 table order, so a parameter sweep or a run cut into shot chunks costs one
@@ -45,7 +45,7 @@ def chunk_seeds(seeds, chunks, salt):
 @njit(cache=True)
 def run_units(code, ints_rows, floats_rows, num_qubits, shots, seeds, max_steps, n_out_i, n_out_f,
               classical_tail, strategy, max_buffers, threads):
-    """Run unit ``u`` as ``run_shots(code, ints_rows[u], floats_rows[u], ..., shots[u], seeds[u], ...)``, for all u.
+    """Run ``shots[u]`` shots from registers ``ints_rows[u]``, ``floats_rows[u]`` with seed ``seeds[u]``, for all u.
 
     With ``threads`` > 1 and at least as many units, units of a small state (below
     ``PARALLEL_MIN_SIZE`` amplitudes) run on all threads, each unit on one; otherwise one
@@ -68,7 +68,7 @@ def run_units(code, ints_rows, floats_rows, num_qubits, shots, seeds, max_steps,
             lo = ends[u] - shots[u]
             status[u], err_pc[u], err_shot[u] = run_into(
                 code, ints_rows[u], floats_rows[u], num_qubits, seeds[u], max_steps, classical_tail, strategy,
-                max_buffers, True, out_i[lo:ends[u]], out_f[lo:ends[u]])
+                max_buffers, np.bool_(True), out_i[lo:ends[u]], out_f[lo:ends[u]])
             if status[u] != OK:
                 break
     for u in range(units):
@@ -85,4 +85,4 @@ def _units_parallel(code, ints_rows, floats_rows, num_qubits, ends, seeds, max_s
         lo = ends[u - 1] if u > 0 else 0
         status[u], err_pc[u], err_shot[u] = run_into(
             code, ints_rows[u], floats_rows[u], num_qubits, seeds[u], max_steps, classical_tail, strategy,
-            max_buffers, False, out_i[lo:ends[u]], out_f[lo:ends[u]])
+            max_buffers, np.bool_(False), out_i[lo:ends[u]], out_f[lo:ends[u]])

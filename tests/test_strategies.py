@@ -89,13 +89,14 @@ def wide_branches() -> list[bool]:
 @pytest.mark.parametrize("max_buffers", [0, 1, 3])
 def test_branching_falls_back_to_trajectories_when_copies_do_not_fit(max_buffers):
     from hybridrt.kernels import opcodes as op
-    from hybridrt.kernels import run_shots
+    from hybridrt.kernels import run_units
 
     bc = wide_branches._bytecode(())
 
     def run(strategy, seed):
-        out_i, _, status, _, _ = run_shots(bc.code, bc.ints0, bc.floats0, 10, 3000, np.uint64(seed), 10**6,
-                                           bc.n_out_i, bc.n_out_f, bc.classical_tail, strategy, max_buffers)
+        out_i, _, status, _, _, _ = run_units(bc.code, bc.ints0[None, :], bc.floats0[None, :], 10, np.array([3000]),
+                                              np.array([seed], np.uint64), 10**6, bc.n_out_i, bc.n_out_f,
+                                              bc.classical_tail, strategy, max_buffers, 1)
         assert status == op.OK
         return [tuple(r) for r in out_i.tolist()]
 

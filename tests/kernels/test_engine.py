@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from hybridrt.kernels import opcodes as op
 from hybridrt.kernels.branching import cumulative_probabilities, sample_basis
-from hybridrt.kernels.drivers import run_shots
 from hybridrt.kernels.statevector import apply_gate, collapse, flip, prob_one
+from hybridrt.kernels.sweep import run_units
 from qiskit import QuantumCircuit
 from qiskit.circuit import library as lib
 from qiskit.quantum_info import Operator
@@ -60,10 +60,10 @@ def engine(code: np.ndarray, ints0: Any = (0,), floats0: Any = (0.0,), nq: int =
            sample_terminal: bool = False, max_buffers: int = 64) -> Run:
     """Run on the engine: trajectories (the reference's semantics) or, with sample_terminal, branching."""
     code = np.asarray(code, dtype=np.int64)
-    out_i, out_f, status, pc, shot = run_shots(
-        code, np.array(ints0, dtype=np.int64), np.array(floats0, dtype=np.float64), nq, shots,
-        np.uint64(seed % 2**64), max_steps, n_out_i, n_out_f, _classical_tail(code),
-        op.BRANCHING if sample_terminal else op.TRAJECTORIES, max_buffers)
+    out_i, out_f, status, pc, _, shot = run_units(
+        code, np.array([ints0], dtype=np.int64), np.array([floats0], dtype=np.float64), nq, np.array([shots]),
+        np.array([seed % 2**64], np.uint64), max_steps, n_out_i, n_out_f, _classical_tail(code),
+        op.BRANCHING if sample_terminal else op.TRAJECTORIES, max_buffers, 1)
     return out_i, out_f, int(status), int(pc), int(shot)
 
 
