@@ -63,5 +63,8 @@ def execute_on(client: Any, plans: Sequence[Plan], progress: Any) -> list[tuple[
 
 def _run(engine: Engine, ints: np.ndarray, floats: np.ndarray, shots: np.ndarray,
          seeds: np.ndarray) -> tuple[Any, ...]:
-    """A task on a worker: one range of units."""
-    return engine.run(ints, floats, shots, seeds)
+    """A task on a worker: one range of units, its units on Numba's threads only where the worker runs
+    one task at a time (Numba's workqueue threading layer cannot run parallel loops from several threads)."""
+    from distributed import get_worker
+
+    return engine.run(ints, floats, shots, seeds, None if get_worker().state.nthreads == 1 else 1)

@@ -157,7 +157,7 @@ class SweepResult(Sequence[Result]):
         cells = []
         for k in range(min(len(self), HTML_ROWS)):
             value, count = self[k].count_rows()[0]
-            cells.append(f"<tr><td>{k}</td><td><code>{html.escape(_args_text(self.args[k]))}</code></td>"
+            cells.append(f"<tr><td>{k}</td><td><code>{html.escape(_args_text(self._args[k]))}</code></td>"
                          f"<td style='text-align:left'><code>{html.escape(repr(value))}</code></td>"
                          f"<td>{count / self.shots:.4f}</td></tr>")
         more = f"<tr><td colspan='4'>... {len(self) - HTML_ROWS} more rows</td></tr>" if len(self) > HTML_ROWS else ""

@@ -6,6 +6,7 @@ import os
 import secrets
 from typing import Any, Sequence
 
+import numba
 import numpy as np
 
 from . import ir
@@ -13,6 +14,7 @@ from .assemble import Bytecode
 from .errors import CapacityError, KernelRuntimeError
 from .kernels import opcodes as oc
 from .kernels import exact_distribution, run_units
+from .kernels.statevector import PARALLEL_MIN_SIZE
 from .result import Distribution, Result, hashable
 
 DEFAULT_MAX_STEPS = 10_000_000
@@ -72,8 +74,15 @@ def _state_bytes(num_qubits: int) -> int:
 
 
 def _branch_buffers(num_qubits: int, available: int) -> int:
-    """How many extra statevectors shot branching may hold: half the ``available`` memory, at most 4096."""
-    return int(max(0, min(4096, available // 2 // _state_bytes(num_qubits) - 2)))
+    """How many extra statevectors shot branching may hold: half the ``available`` memory, at most 4096.
+
+    Units of a small register run on all threads at once, so there each gets an equal share
+    (of Numba's configured thread count, fixed for the process: results depend on this number).
+    """
+    share = available // 2
+    if (1 << num_qubits) < PARALLEL_MIN_SIZE:
+        share //= numba.config.NUMBA_NUM_THREADS
+    return int(max(0, min(4096, share // _state_bytes(num_qubits) - 2)))
 
 
 def _bytes(n: int) -> str:
@@ -104,7 +113,8 @@ def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None
         seed = secrets.randbits(63)
     ints, floats = _registers(bc, args)
     out_i, out_f, status, err_pc, _, err_shot = run_units(
-        bc.code, ints[None, :], floats[None, :], p.num_qubits, np.array([shots]), np.array([seed % 2**64], np.uint64),
+        bc.code, ints[None, :], floats[None, :], p.num_qubits, np.array([shots], np.int64),
+        np.array([seed % 2**64], np.uint64),
         max_steps, bc.n_out_i, bc.n_out_f, bc.classical_tail, STRATEGIES[strategy],
         _branch_buffers(p.num_qubits, available), 1)
     if status != oc.OK:

@@ -26,6 +26,7 @@ run ``i`` gives what row ``i`` of ``kernel.sweep(all_rows, seed=session.seed)`` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import ir
@@ -90,7 +91,7 @@ class Session:
         check_run_options(self.shots if shots is None else shots, seed, None)
         return self
 
-    def _execute(self, types: tuple[ir.Type, ...], rows: list[list[Any]], shots: int | None,
+    def _execute(self, types: tuple[ir.Type, ...], rows: Sequence[list[Any]], shots: int | None,
                  seeds: list[int] | None) -> SweepResult:
         if types not in self._programs:
             self._programs[types] = make_engine(self.kernel._bytecode(types), self.max_steps, self.strategy)

@@ -94,10 +94,15 @@ class Engine:
     strategy: int
     max_buffers: int
 
-    def run(self, ints: np.ndarray, floats: np.ndarray, shots: np.ndarray, seeds: np.ndarray) -> tuple[Any, ...]:
-        """``run_units`` on these units: ``(out_i, out_f, status, err_pc, err_unit, err_shot)``."""
+    def run(self, ints: np.ndarray, floats: np.ndarray, shots: np.ndarray, seeds: np.ndarray,
+            threads: int | None = None) -> tuple[Any, ...]:
+        """``run_units`` on these units: ``(out_i, out_f, status, err_pc, err_unit, err_shot)``.
+
+        ``threads``: how many of Numba's threads may run units at once (default: all of them).
+        """
         return run_units(self.code, ints, floats, self.num_qubits, shots, seeds, self.max_steps, self.n_out_i,
-                         self.n_out_f, self.classical_tail, self.strategy, self.max_buffers, numba.get_num_threads())
+                         self.n_out_f, self.classical_tail, self.strategy, self.max_buffers,
+                         numba.get_num_threads() if threads is None else threads)
 
 
 def make_engine(bc: Bytecode, max_steps: int, strategy: str) -> tuple[Bytecode, Engine]:

@@ -6,11 +6,24 @@ they are compiled without Numba's memory manager, so arrays pass in and out with
 reference counting, which otherwise costs two atomic operations per array argument on
 every call (about half the time of a gate on a small register).  A function compiled
 with ``no_alloc`` that allocates fails to compile, and the functions it calls inherit
-the setting.
+the setting.  ``_nrt`` is a private Numba option: a Numba without it gets plain
+``njit(cache=True)`` (the same results, slower).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from numba import njit
 
-no_alloc = njit(cache=True, _nrt=False)
+
+def _no_alloc() -> Any:
+    decorate = njit(cache=True, _nrt=False)
+    try:
+        decorate(lambda: None)  # Numba checks the options when it wraps a function
+    except KeyError:
+        return njit(cache=True)
+    return decorate
+
+
+no_alloc = _no_alloc()

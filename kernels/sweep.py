@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from .drivers import run_into
-from .opcodes import OK
+from .opcodes import BRANCHING, OK
 from .rng import mix64
 from .statevector import PARALLEL_MIN_SIZE
 
@@ -47,10 +47,12 @@ def run_units(code, ints_rows, floats_rows, num_qubits, shots, seeds, max_steps,
               classical_tail, strategy, max_buffers, threads):
     """Run ``shots[u]`` shots from registers ``ints_rows[u]``, ``floats_rows[u]`` with seed ``seeds[u]``, for all u.
 
-    With ``threads`` > 1 and at least as many units, units of a small state (below
-    ``PARALLEL_MIN_SIZE`` amplitudes) run on all threads, each unit on one; otherwise one
-    after another, each using the threads inside.  Each unit's rows depend only on its own
-    seed, so the thread count changes nothing.  Returns ``(out_i, out_f, status, err_pc, err_unit, err_shot)``: the
+    With ``threads`` > 1, units of a small state (below ``PARALLEL_MIN_SIZE`` amplitudes)
+    run on the threads, each unit on one (shot branching on a small state uses no threads
+    inside a unit; trajectories do, so theirs go over the threads only when there are at
+    least as many units as threads); otherwise one after another, each using the threads
+    inside.  Each unit's rows depend only on its own seed, so the thread count changes
+    nothing.  Returns ``(out_i, out_f, status, err_pc, err_unit, err_shot)``: the
     units' output rows one after another; on failure those of the first failing unit.
     """
     units = shots.shape[0]
@@ -60,7 +62,7 @@ def run_units(code, ints_rows, floats_rows, num_qubits, shots, seeds, max_steps,
     status = np.zeros(units, np.int64)
     err_pc = np.full(units, -1, np.int64)
     err_shot = np.full(units, -1, np.int64)
-    if (1 << num_qubits) < PARALLEL_MIN_SIZE and units >= threads > 1:
+    if threads > 1 and (1 << num_qubits) < PARALLEL_MIN_SIZE and units >= (2 if strategy == BRANCHING else threads):
         _units_parallel(code, ints_rows, floats_rows, num_qubits, ends, seeds, max_steps, classical_tail, strategy,
                         max_buffers, out_i, out_f, status, err_pc, err_shot)
     else:

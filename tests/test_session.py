@@ -83,6 +83,24 @@ def test_each_sweep_row_is_the_run_with_its_row_seed(strategy: str) -> None:
     assert [r.seed for r in res[-3:]] == res.seeds[-3:]
 
 
+@pytest.mark.parametrize("strategy", ["branching", "trajectories"])
+def test_sweeps_do_not_depend_on_the_thread_count(strategy: str) -> None:
+    """Rows of a small register run one per thread; each row draws only on its own seed."""
+    import numba
+
+    table = np.random.default_rng(5).uniform(0, math.pi, (40, 2))
+    rows = [(a, b, bool(k % 2)) for k, (a, b) in enumerate(table)]
+    threads = numba.get_num_threads()
+    try:
+        runs = []
+        for n in sorted({1, threads}):
+            numba.set_num_threads(n)
+            runs.append(pair.sweep(rows, shots=200, seed=9, strategy=strategy))
+    finally:
+        numba.set_num_threads(threads)
+    assert all(same(a, b) for a, b in zip(runs[0], runs[-1]))
+
+
 def test_table_forms() -> None:
     angles = [0.3, 1.1, 2.0]
     by_rows = tilt.sweep(angles, shots=50, seed=2)
