@@ -1,11 +1,12 @@
 """``to_qiskit``: an IR program -> an equivalent Qiskit ``QuantumCircuit`` with dynamic-circuit control flow.
 
 The program is specialized first (arguments bound when given, classically bounded loops
-unrolled), then structured (``structure``) into ``if_test``/``while_loop`` with
-``break_loop``/``continue_loop``.  Bool registers become (loose) clbits, int registers
-``Uint(64)`` variables holding the two's-complement bits (signed comparisons, division,
-shifts and conversions are spelled out in unsigned operations), float registers ``Float``
-variables.  Unbound float parameters become ``Parameter``s; their arithmetic becomes
+unrolled), then structured (:mod:`hybridrt.structure`) into ``if_test``/``while_loop`` with
+``break_loop``/``continue_loop`` (a ``returned`` variable skips the code after an early return,
+a ``state`` variable drives the state-machine form of an unstructured CFG).  Bool registers
+become (loose) clbits, int registers ``Uint(64)`` variables holding the two's-complement bits
+(signed comparisons, division, shifts and conversions are spelled out in unsigned operations),
+float registers ``Float`` variables.  Unbound float parameters become ``Parameter``s; their arithmetic becomes
 ``ParameterExpression``s; unbound int and bool parameters become input variables.
 Returned values are written, at each return, into classical registers ``out0``,
 ``out1``, ... (a bool: 1 bit; a list of bools: one bit each; an int: 64 bits, two's
@@ -28,9 +29,9 @@ from qiskit.circuit import Clbit, Parameter, ParameterExpression
 from qiskit.circuit.classical import expr, types
 
 from .. import ir
+from .. import structure as st
 from ..errors import TargetError
 from ..passes import bind_arguments, specialize
-from .structure import Break, Continue, If, Loop, Node, Ret, Straight, structure
 
 U64 = types.Uint(64)
 _MASK = (1 << 64) - 1
@@ -114,22 +115,20 @@ def _symbolic(p: ir.Program, params: dict[str, Parameter]) -> dict[str, Paramete
     return sym
 
 
-def _registers(nodes: list[Node]) -> Iterator[ir.Reg]:
-    for n in nodes:
-        if isinstance(n, Straight):
-            for i in n.instrs:
-                for v in vars(i).values():
-                    for x in v if isinstance(v, tuple) else (v,):
-                        if isinstance(x, ir.Reg):
-                            yield x
-        elif isinstance(n, If):
-            if isinstance(n.cond, ir.Reg):
-                yield n.cond
-            yield from _registers(n.then)
-            yield from _registers(n.orelse)
-        elif isinstance(n, Loop):
-            yield from _registers(n.body)
-        elif isinstance(n, Ret):
+def _registers(nodes: tuple[st.Stmt, ...]) -> Iterator[ir.Reg]:
+    for n in st.walk(nodes):
+        if isinstance(n, st.Do):
+            for v in vars(n.instr).values():
+                for x in v if isinstance(v, tuple) else (v,):
+                    if isinstance(x, ir.Reg):
+                        yield x
+        elif isinstance(n, st.If):
+            c = n.cond
+            while isinstance(c, st.Not):
+                c = c.cond
+            if isinstance(c, ir.Reg):
+                yield c
+        elif isinstance(n, st.Ret):
             yield from (v for v in n.values if isinstance(v, ir.Reg))
 
 
@@ -139,16 +138,22 @@ class _Exporter:
         self.qc = QuantumCircuit(QuantumRegister(p.num_qubits, "q"), name=p.name)
         self.params = {r.name: Parameter(r.name) for r in p.params if r.type == ir.FLOAT}
         self.sym = _symbolic(p, self.params)
-        self.tree = structure(p)
+        self.tree = st.structure(p)
         self.bits: dict[tuple[str, int], Clbit] = {}  # (register, element or -1) -> clbit
         self.vars: dict[tuple[str, int], expr.Var] = {}
         self.qubits: dict[str, int] = {}  # qubit registers set from a constant index
         self.outputs: list[list[Any]] = []  # per returned value: the lvalue of each element
         self.names: set[str] = set()
+        self.returned: expr.Var | None = None  # set by a return that code after it must skip
+        self.state: expr.Var | None = None  # the block number of the state-machine form
 
     def run(self) -> QuantumCircuit:
         qc = self.qc
         self._allocate_outputs()
+        if any(isinstance(n, (st.Guard, st.BreakIfReturned)) for n in st.walk(self.tree)):
+            self.returned = qc.add_var(self._name("returned"), expr.lift(False))
+        if any(isinstance(n, st.SetState) for n in st.walk(self.tree)):
+            self.state = qc.add_var(self._name("state"), expr.lift(0, U64))
         for r in self.p.params:
             if r.type != ir.FLOAT:
                 if isinstance(r.type, ir.ArrayType):
@@ -241,14 +246,13 @@ class _Exporter:
         raise self.fail("a qubit chosen at run time cannot be expressed in Qiskit", loc)
 
     # -- the tree
-    def nodes(self, nodes: list[Node]) -> None:
+    def nodes(self, nodes: tuple[st.Stmt, ...]) -> None:
         qc = self.qc
         for n in nodes:
-            if isinstance(n, Straight):
-                for i in n.instrs:
-                    self.instr(i)
-            elif isinstance(n, If):
-                cond = self.value(n.cond, n.loc)
+            if isinstance(n, st.Do):
+                self.instr(n.instr)
+            elif isinstance(n, st.If):
+                cond = self.cond(n.cond, n.loc)
                 if n.orelse:
                     with qc.if_test(cond) as orelse:
                         self.nodes(n.then)
@@ -257,23 +261,44 @@ class _Exporter:
                 else:
                     with qc.if_test(cond):
                         self.nodes(n.then)
-            elif isinstance(n, Loop):
+            elif isinstance(n, st.Loop):
                 with qc.while_loop(expr.lift(True)):
                     self.nodes(n.body)
-            elif isinstance(n, Break):
+            elif isinstance(n, st.Break):
                 qc.break_loop()
-            elif isinstance(n, Continue):
+            elif isinstance(n, st.Continue):
                 qc.continue_loop()
+            elif isinstance(n, st.Guard):
+                assert self.returned is not None
+                with qc.if_test(expr.logic_not(self.returned)):
+                    self.nodes(n.body)
+            elif isinstance(n, st.BreakIfReturned):
+                assert self.returned is not None
+                with qc.if_test(self.returned):
+                    qc.break_loop()
+            elif isinstance(n, st.SetState):
+                assert self.state is not None
+                qc.store(self.state, self.value(ir.const(n.value), None))
             else:
                 self.ret(n)
 
-    def ret(self, n: Ret) -> None:
+    def cond(self, c: st.Cond, loc: ir.Loc | None) -> expr.Expr:
+        if isinstance(c, st.Not):
+            return expr.logic_not(self.cond(c.cond, loc))
+        if isinstance(c, st.StateIs):
+            assert self.state is not None
+            return expr.equal(self.state, self.value(ir.const(c.value), loc))
+        return self.value(c, loc)
+
+    def ret(self, n: st.Ret) -> None:
         for targets, v in zip(self.outputs, n.values):
             if isinstance(v.type, ir.ArrayType):
                 for k, target in enumerate(targets):
                     self.qc.store(target, self.value(v, n.loc, k))
             else:
                 self.qc.store(targets[0], self.value(v, n.loc))
+        if self.returned is not None:
+            self.qc.store(self.returned, expr.lift(True))
 
     def store(self, dest: ir.Reg, value: expr.Expr) -> None:
         self.qc.store(self.lvalue(dest), value)

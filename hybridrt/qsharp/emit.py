@@ -3,7 +3,7 @@
 The qubits are one register ``q`` (``use q = Qubit[n]``), reset at the end;
 classical registers become variables (``let`` where assigned once at the top
 level, ``mutable`` otherwise; a qubit register holds an index into ``q``);
-control flow is recovered by :mod:`hybridrt.qsharp.structure`.  Temporaries
+control flow is recovered by :mod:`hybridrt.structure`.  Temporaries
 used once fold into the expression that uses them, a measurement straight
 into the ``if`` it decides, and a measurement followed by a reset is
 ``MResetZ``.  Python's floor division and modulo become small helper
@@ -43,9 +43,7 @@ from typing import Any
 
 from hybridrt import ir
 from hybridrt.passes import bind_arguments
-
-from .prepare import coalesce, needs_check, plan, reads, scalarize, writes
-from .structure import (
+from hybridrt.structure import (
     Break,
     BreakIfReturned,
     Cond,
@@ -61,7 +59,10 @@ from .structure import (
     Stmt,
     negate,
     structure,
+    walk,
 )
+
+from .prepare import coalesce, needs_check, plan, reads, scalarize, writes
 
 __all__ = ["to_qsharp"]
 
@@ -280,7 +281,7 @@ class _Emitter:
                         and self.uses.get(out[-1].dest.name) == 1:
                     folded = out.pop()
                     self.selected[folded.dest.name] = folded
-                s = If(s.cond, then, orelse)
+                s = If(s.cond, then, orelse, s.loc)
             elif isinstance(s, Loop):
                 s = Loop(self._selects(s.body))
             elif isinstance(s, Guard):
@@ -608,14 +609,7 @@ class _Emitter:
 
 
 def _walk(stmts: tuple[Any, ...], kind: type | tuple[type, ...]) -> Iterator[Any]:
-    for s in stmts:
-        if isinstance(s, kind):
-            yield s
-        if isinstance(s, If):
-            yield from _walk(s.then, kind)
-            yield from _walk(s.orelse, kind)
-        elif isinstance(s, (Loop, Guard)):
-            yield from _walk(s.body, kind)
+    return (s for s in walk(stmts) if isinstance(s, kind))
 
 
 def _events(stmts: tuple[Any, ...], depth: int) -> Iterator[tuple[int, Any]]:

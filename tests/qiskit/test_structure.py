@@ -1,17 +1,16 @@
-"""Structuring IR CFGs for Qiskit: loops with several exits, duplicated joins, irreducible CFGs refused; run-time
-list indices become switches, run-time qubit indices are refused."""
+"""Structuring IR CFGs for Qiskit: loops with several exits, early returns, irreducible CFGs as a state machine;
+run-time list indices become switches, run-time qubit indices are refused."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
 import hybridrt as hr
-from hybridrt import h, ir, mz, qubits, x
+from hybridrt import h, mz, qubits, x
 from hybridrt.ir_text import parse_program
 from hybridrt.qiskit import from_qiskit, to_qiskit
-from hybridrt.qiskit.structure import Break, If, Loop, Node, Ret, Straight, structure
+from hybridrt.qiskit.exporter import _Exporter
+from hybridrt.structure import Break, If, Loop, Ret, SetState, structure, walk
 
 TWO_EXIT_LOOP = """
 kernel k() -> int
@@ -56,24 +55,11 @@ done:
 """
 
 
-def walk(nodes: list[Node]) -> Iterator[Node]:
-    for n in nodes:
-        yield n
-        if isinstance(n, If):
-            yield from walk(n.then)
-            yield from walk(n.orelse)
-        elif isinstance(n, Loop):
-            yield from walk(n.body)
-
-
-def test_loop_with_two_exits_dispatches_after_the_loop() -> None:
+def test_loop_with_two_exits_runs_each_exit_inside_the_loop() -> None:
     tree = structure(parse_program(TWO_EXIT_LOOP))
-    assert isinstance(tree[0], Loop)
-    selector_stores = [i.src.value for n in walk(tree[0].body) if isinstance(n, Straight) for i in n.instrs
-                       if isinstance(i, ir.Copy) and i.dest.name.startswith("loop.exit")]
-    assert sorted(selector_stores) == [0, 1]  # one per exit, each before a Break
-    assert isinstance(tree[1], Straight) and isinstance(tree[2], If)
-    assert all(isinstance(arm[-1], Ret) for arm in (tree[2].then, tree[2].orelse))
+    assert len(tree) == 1 and isinstance(tree[0], Loop)
+    exits = [n.then for n in walk(tree[0].body) if isinstance(n, If)]
+    assert [[type(s) for s in arm] for arm in exits] == [[Ret, Break]] * 2  # each exit returns, then breaks
     k = from_qiskit(to_qiskit(parse_program(TWO_EXIT_LOOP)))
     key = {n: format(n & (2**64 - 1), "064b") for n in (-1, 0, 1, 2)}
     assert dict(k.distribution()) == pytest.approx({key[0]: 0.5, key[1]: 0.25, key[2]: 0.125, key[-1]: 0.125})
@@ -85,9 +71,14 @@ def test_breaks_leave_only_the_loop() -> None:
     assert not any(isinstance(n, Break) for n in walk(tree[1:]))
 
 
-def test_irreducible_control_flow_is_refused() -> None:
-    with pytest.raises(hr.TargetError, match="irreducible"):
-        structure(parse_program(IRREDUCIBLE))
+def test_irreducible_control_flow_becomes_a_state_machine() -> None:
+    program = parse_program(IRREDUCIBLE)
+    assert any(isinstance(n, SetState) for n in walk(structure(program)))
+    qc = _Exporter(program).run()  # (to_qiskit first splits the loop's second entry off: specialize)
+    assert "state" in [v.name for v in qc.iter_vars()]
+    expected = {str(int(v)): p for v, p in hr.Kernel.from_ir(program).distribution().items()}
+    for circuit in (qc, to_qiskit(program)):
+        assert dict(from_qiskit(circuit).distribution()) == pytest.approx(expected, abs=1e-10)
 
 
 @hr.kernel

@@ -1,4 +1,4 @@
-"""Structured control flow recovered from an IR program's CFG: if/else, loops, break/continue, returns.
+"""Structured control flow recovered from an IR program's CFG, shared by the Q# and Qiskit emitters.
 
 ``structure(program)`` turns the blocks of a program into a tree of statements
 that a language without ``goto`` can write down: :class:`If`, :class:`Loop`
@@ -6,8 +6,9 @@ that a language without ``goto`` can write down: :class:`If`, :class:`Loop`
 Loops are the natural loops of the (reducible) CFG; the code after an
 ``if`` starts at its *follow*, the merge block it immediately dominates (the
 latest one, as in Cifuentes' structuring); a branch without one runs each arm
-to the end of the enclosing region.  A return that is not the program's last
-statement sets a flag, and the code it must skip is wrapped in
+to the end of the enclosing region.  An exit of a loop other than the one
+after it runs its code inside the loop, then breaks.  A return that is not the
+program's last statement sets a flag, and the code it must skip is wrapped in
 :class:`Guard` (or left by :class:`BreakIfReturned` inside a loop).  Where no
 such structure exists (an irreducible CFG, a multi-level ``break``, or more
 code duplication than :data:`MAX_GROWTH` allows) the whole program becomes
@@ -26,6 +27,7 @@ one loop over a block-number state machine.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hybridrt import ir
@@ -62,12 +64,12 @@ Cond = ir.Operand | StateIs | Not
 
 @dataclass(frozen=True)
 class If:
-    """``if cond {then} else {orelse}``; ``block`` is the IR block whose branch this is (None if made up)."""
+    """``if cond {then} else {orelse}``; ``loc`` is the source location of the IR branch (None if made up)."""
 
     cond: Cond
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...]
-    block: str | None = None
+    loc: ir.Loc | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Ret:
     """Return ``values`` (set the result; the code that follows is skipped by guards or breaks)."""
 
     values: tuple[ir.Operand, ...]
+    loc: ir.Loc | None = None
 
 
 @dataclass(frozen=True)
@@ -133,11 +136,11 @@ def state_machine(program: ir.Program) -> tuple[Stmt, ...]:
         code: list[Stmt] = [Do(i, b.label, k) for k, i in enumerate(b.instrs)]
         t = b.terminator
         if isinstance(t, ir.Return):
-            code += [Ret(t.values), SetState(-1)]
+            code += [Ret(t.values, t.loc), SetState(-1)]
         elif isinstance(t, ir.Jump):
             code.append(SetState(order[t.target]))
         else:
-            code.append(If(t.cond, (SetState(order[t.if_true]),), (SetState(order[t.if_false]),)))
+            code.append(If(t.cond, (SetState(order[t.if_true]),), (SetState(order[t.if_false]),), t.loc))
         cases = (If(StateIs(order[b.label]), tuple(code), cases),)
     return (Loop((If(StateIs(-1), (Break(),), ()), *cases)),)
 
@@ -145,16 +148,20 @@ def state_machine(program: ir.Program) -> tuple[Stmt, ...]:
 # ---------------------------------------------------------------- clean-up passes
 
 
+def walk(stmts: tuple[Stmt, ...]) -> Iterator[Stmt]:
+    """Every statement in ``stmts`` at any depth, in textual order."""
+    for s in stmts:
+        yield s
+        if isinstance(s, If):
+            yield from walk(s.then)
+            yield from walk(s.orelse)
+        elif isinstance(s, (Loop, Guard)):
+            yield from walk(s.body)
+
+
 def returns(stmts: tuple[Stmt, ...]) -> bool:
     """Whether any statement in ``stmts`` (at any depth) returns."""
-    for s in stmts:
-        if isinstance(s, Ret):
-            return True
-        if isinstance(s, If) and (returns(s.then) or returns(s.orelse)):
-            return True
-        if isinstance(s, (Loop, Guard)) and returns(s.body):
-            return True
-    return False
+    return any(isinstance(s, Ret) for s in walk(stmts))
 
 
 def seal(stmts: tuple[Stmt, ...] | list[Stmt], in_loop: bool) -> tuple[Stmt, ...]:
@@ -163,7 +170,7 @@ def seal(stmts: tuple[Stmt, ...] | list[Stmt], in_loop: bool) -> tuple[Stmt, ...
     out: list[Stmt] = []
     for k, s in enumerate(stmts):
         if isinstance(s, If):
-            s = If(s.cond, seal(s.then, in_loop), seal(s.orelse, in_loop))
+            s = If(s.cond, seal(s.then, in_loop), seal(s.orelse, in_loop), s.loc)
         elif isinstance(s, Loop):
             s = Loop(seal(s.body, True))
         out.append(s)
@@ -201,9 +208,9 @@ def tidy(stmts: tuple[Stmt, ...]) -> tuple[Stmt, ...]:
             if orelse and _transfers(orelse) and not _transfers(then):
                 cond, then, orelse = negate(cond), orelse, then
             if orelse and _transfers(then):
-                out += [If(cond, then, ()), *orelse]
+                out += [If(cond, then, (), s.loc), *orelse]
                 continue
-            out.append(If(cond, then, orelse))
+            out.append(If(cond, then, orelse, s.loc))
         elif isinstance(s, Loop):
             out.append(Loop(tidy(s.body)))
         elif isinstance(s, Guard):
@@ -418,7 +425,7 @@ class _Structurer:
             out += [Do(i, n, k) for k, i in enumerate(b.instrs)]
             t = b.terminator
             if isinstance(t, ir.Return):
-                out.append(Ret(t.values))
+                out.append(Ret(t.values, t.loc))
                 if ctx.loop is not None:
                     out.append(Break())
                 return out
@@ -432,7 +439,7 @@ class _Structurer:
                 arm: list[Stmt] = []
                 nxt = self.edge(target, sub, arm)
                 arms.append(tuple(arm + self.region(nxt, sub)) if nxt is not None else tuple(arm))
-            out.append(If(t.cond, arms[0], arms[1]))
+            out.append(If(t.cond, arms[0], arms[1], t.loc))
             n = j
         return out
 
