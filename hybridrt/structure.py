@@ -7,10 +7,11 @@ Loops are the natural loops of the (reducible) CFG; the code after an
 ``if`` starts at its *follow*, the merge block it immediately dominates (the
 latest one, as in Cifuentes' structuring); a branch without one runs each arm
 to the end of the enclosing region.  An exit of a loop other than the one
-after it runs its code inside the loop, then breaks.  A return that is not the
-program's last statement sets a flag, and the code it must skip is wrapped in
-:class:`Guard` (or left by :class:`BreakIfReturned` inside a loop).  Where no
-such structure exists (an irreducible CFG, a multi-level ``break``, or more
+after it runs its code inside the loop, then breaks (an exit out of several
+loops at once must end in returns).  A return that is not the program's last
+statement sets a flag, and the code it must skip is wrapped in :class:`Guard`
+(or left by :class:`BreakIfReturned` inside a loop).  Where no such structure
+exists (an irreducible CFG, a multi-level ``break`` or ``continue``, or more
 code duplication than :data:`MAX_GROWTH` allows) the whole program becomes
 one loop over a block-number state machine.
 
@@ -449,7 +450,12 @@ class _Structurer:
             return t
         if ctx.level is not None and (t == ctx.level or t not in self.body[ctx.level]):
             if not ctx.transfers:
-                raise _Unstructured("a break or continue of an outer loop")
+                if self.loop_of[t] is not None:
+                    raise _Unstructured("a break or continue of an outer loop")
+                # a jump out of every loop: what follows it ends in returns, so it runs here, returns and
+                # breaks (the loops around leave through the returned flag)
+                out += self.region(t, _Ctx(None, None, ctx.loop, None, None, False))
+                return None
             if t == ctx.level:
                 out.append(Continue())
             elif t == ctx.follow:
