@@ -180,3 +180,23 @@ def test_parity_of_random_outcomes_matches_the_returned_bits():
     for p, m in res.values:
         assert p == sum(m) % 2
     assert len(res.counts()) == 32  # every outcome of 5 uniformly random bits appears
+
+
+@hr.kernel
+def return_from_nested_loops() -> int:
+    a = qubit()
+    i = 0
+    while i < 3:
+        j = 0
+        while j < 3:
+            h(a)
+            if mz(a):
+                return i * 10 + j  # leaves both loops
+            j += 1
+        i += 1
+    return -1
+
+
+def test_a_return_from_nested_loops_ends_the_shot_at_the_first_one():
+    expected = {10 * i + j: 0.5 ** (3 * i + j + 1) for i in range(3) for j in range(3)} | {-1: 0.5**9}
+    assert dict(return_from_nested_loops.distribution()) == pytest.approx(expected, abs=1e-12)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 
 import hybridrt as hr
-from hybridrt import h, mz, qubit, qubits, x
+from hybridrt import h, mz, qubits, x
 from hybridrt.ir_text import parse_program
 from hybridrt.qiskit import from_qiskit, to_qiskit
 from hybridrt.qiskit.exporter import _Exporter
 from hybridrt.structure import Break, If, Loop, Ret, SetState, structure, walk
+
+from ..test_programs import return_from_nested_loops
 
 TWO_EXIT_LOOP = """
 kernel k() -> int
@@ -79,21 +81,6 @@ def test_irreducible_control_flow_becomes_a_state_machine() -> None:
     expected = {str(int(v)): p for v, p in hr.Kernel.from_ir(program).distribution().items()}
     for circuit in (qc, to_qiskit(program)):
         assert dict(from_qiskit(circuit).distribution()) == pytest.approx(expected, abs=1e-10)
-
-
-@hr.kernel
-def return_from_nested_loops() -> int:
-    a = qubit()
-    i = 0
-    while i < 3:
-        j = 0
-        while j < 3:
-            h(a)
-            if mz(a):
-                return i * 10 + j  # leaves both loops
-            j += 1
-        i += 1
-    return -1
 
 
 def test_a_return_from_nested_loops_leaves_both_through_the_returned_flag() -> None:

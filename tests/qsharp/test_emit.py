@@ -85,26 +85,11 @@ def test_code_after_a_return_in_a_branch_is_guarded() -> None:
     assert_same_distribution(nested_return.distribution(), round_trip(nested_return).distribution())
 
 
-@hr.kernel
-def return_from_nested_loops() -> int:
-    a = qubit()
-    i = 0
-    while i < 3:
-        j = 0
-        while j < 3:
-            h(a)
-            if mz(a):
-                return i * 10 + j
-            j += 1
-        i += 1
-    return -1
-
-
 def test_a_return_from_nested_loops_leaves_both_through_the_returned_flag() -> None:
-    text = return_from_nested_loops.to_qsharp()
+    kernel = programs.return_from_nested_loops
+    text = kernel.to_qsharp()
     assert "state" not in text and text.count("if returned { break; }") == 1
-    assert_same_distribution(return_from_nested_loops.distribution(),
-                             round_trip(return_from_nested_loops).distribution())
+    assert_same_distribution(kernel.distribution(), round_trip(kernel).distribution())
 
 
 @hr.kernel
