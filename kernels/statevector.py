@@ -38,6 +38,10 @@ _SQRT1_2 = 1.0 / math.sqrt(2.0)
 PARALLEL_MIN_SIZE = 1 << 14
 _CHUNKS = 64
 
+#: "no qubit" and a zero start, as NumPy scalars: Numba compiles a function again for each literal argument value
+_NONE = np.int64(-1)
+_ZERO = np.int64(0)
+
 #: controlled gate id -> the 1-qubit gate id it controls
 _CONTROLLED_BASE = np.array([G_X, G_Y, G_Z, G_H, G_RX, G_RY, G_RZ, G_P], dtype=np.int64)
 
@@ -179,20 +183,20 @@ def apply_1q(state, target, ctrl_mask, c0, c1, m00, m01, m10, m11):
         if big:
             _one_qubit_parallel(state, target, m00, m01, m10, m11)
         else:
-            _one_qubit_range(state, target, m00, m01, m10, m11, 0, state.shape[0] >> 1)
+            _one_qubit_range(state, target, m00, m01, m10, m11, _ZERO, state.shape[0] >> 1)
         return
     lo, mid, hi = _sorted3(target, c0, c1)
     n = state.shape[0] >> (1 + (c0 >= 0) + (c1 >= 0))
     if big:
         _controlled_parallel(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11, n)
     else:
-        _controlled_range(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11, 0, n)
+        _controlled_range(state, target, ctrl_mask, lo, mid, hi, m00, m01, m10, m11, _ZERO, n)
 
 
 @no_alloc
 def _two_qubit_range(state, a, b, m, k0, k1):
     """Apply the 4x4 matrix ``m`` (16 entries, row-major; basis index bit(a) + 2 bit(b)) for the quads k0 <= k < k1."""
-    lo, mid, hi = _sorted3(a, b, -1)
+    lo, mid, hi = _sorted3(a, b, _NONE)
     ma = 1 << a
     mb = 1 << b
     for k in range(k0, k1):
@@ -218,21 +222,17 @@ def _two_qubit_parallel(state, a, b, m):
 
 
 @no_alloc
-def _entry(re_im, k):
-    return complex(re_im[k], re_im[16 + k])
-
-
-@no_alloc
 def apply_2q(state, a, b, re_im):
     """Apply a dense two-qubit unitary given as 32 floats (row-major 4x4, real then imaginary parts)."""
-    m = (_entry(re_im, 0), _entry(re_im, 1), _entry(re_im, 2), _entry(re_im, 3),
-         _entry(re_im, 4), _entry(re_im, 5), _entry(re_im, 6), _entry(re_im, 7),
-         _entry(re_im, 8), _entry(re_im, 9), _entry(re_im, 10), _entry(re_im, 11),
-         _entry(re_im, 12), _entry(re_im, 13), _entry(re_im, 14), _entry(re_im, 15))
+    r, i = re_im[:16], re_im[16:]
+    m = (complex(r[0], i[0]), complex(r[1], i[1]), complex(r[2], i[2]), complex(r[3], i[3]),
+         complex(r[4], i[4]), complex(r[5], i[5]), complex(r[6], i[6]), complex(r[7], i[7]),
+         complex(r[8], i[8]), complex(r[9], i[9]), complex(r[10], i[10]), complex(r[11], i[11]),
+         complex(r[12], i[12]), complex(r[13], i[13]), complex(r[14], i[14]), complex(r[15], i[15]))
     if state.shape[0] >= PARALLEL_MIN_SIZE:
         _two_qubit_parallel(state, a, b, m)
     else:
-        _two_qubit_range(state, a, b, m, 0, state.shape[0] >> 2)
+        _two_qubit_range(state, a, b, m, _ZERO, state.shape[0] >> 2)
 
 
 @no_alloc
@@ -253,7 +253,7 @@ def apply_swap(state, a, b, control):
 @no_alloc
 def apply_pauli_rotation2(state, gid, a, b, theta):
     """exp(-i theta/2 P(a) P(b)) for P = X, Y or Z (gates rxx, ryy, rzz)."""
-    lo, mid, hi = _sorted3(a, b, -1)
+    lo, mid, hi = _sorted3(a, b, _NONE)
     co = math.cos(theta / 2.0)
     si = math.sin(theta / 2.0)
     n = state.shape[0] >> 2
@@ -292,14 +292,14 @@ def apply_gate(state, gid, q0, q1, q2, a, b, c):
     """Apply gate ``gid`` to qubits q0, q1, q2 (as many as it takes) with parameters a, b, c."""
     if gid <= G_U:
         m00, m01, m10, m11 = one_qubit_matrix(gid, a, b, c)
-        apply_1q(state, q0, 0, -1, -1, m00, m01, m10, m11)
+        apply_1q(state, q0, _ZERO, _NONE, _NONE, m00, m01, m10, m11)
     elif gid <= G_CP:
         m00, m01, m10, m11 = one_qubit_matrix(_CONTROLLED_BASE[gid - G_CX], a, b, c)
-        apply_1q(state, q1, 1 << q0, q0, -1, m00, m01, m10, m11)
+        apply_1q(state, q1, 1 << q0, q0, _NONE, m00, m01, m10, m11)
     elif gid == G_CCX:
         apply_1q(state, q2, (1 << q0) | (1 << q1), q0, q1, 0j, 1 + 0j, 1 + 0j, 0j)
     elif gid == G_SWAP:
-        apply_swap(state, q0, q1, -1)
+        apply_swap(state, q0, q1, _NONE)
     elif gid == G_CSWAP:
         apply_swap(state, q1, q2, q0)
     else:
@@ -309,7 +309,7 @@ def apply_gate(state, gid, q0, q1, q2, a, b, c):
 @no_alloc
 def prob_one(state, q):
     """Probability that measuring qubit ``q`` gives 1."""
-    lo, mid, hi = _sorted3(q, -1, -1)
+    lo, mid, hi = _sorted3(q, _NONE, _NONE)
     t = 1 << q
     p = 0.0
     for k in range(state.shape[0] >> 1):
@@ -325,7 +325,7 @@ def collapse(state, q, outcome):
     Using the actual norm (not 1 - p of the other half) keeps states that are
     collapsed many times at unit norm, so equal histories stay bit-for-bit close.
     """
-    lo, mid, hi = _sorted3(q, -1, -1)
+    lo, mid, hi = _sorted3(q, _NONE, _NONE)
     t = 1 << q
     keep = t if outcome else 0
     drop = 0 if outcome else t
@@ -344,4 +344,4 @@ def collapse(state, q, outcome):
 @no_alloc
 def flip(state, q):
     """Apply X to qubit ``q``."""
-    apply_1q(state, q, 0, -1, -1, 0j, 1 + 0j, 1 + 0j, 0j)
+    apply_1q(state, q, _ZERO, _NONE, _NONE, 0j, 1 + 0j, 1 + 0j, 0j)
