@@ -39,8 +39,8 @@ from . import ir
 from .kernel import Kernel
 from .progress import wanted
 from .result import Result
-from .runtime import DEFAULT_MAX_STEPS
-from .units import Plan, check_run_options, execute, make_engine, new_seed, row_seeds
+from .runtime import DEFAULT_MAX_STEPS, make_engine
+from .units import Plan, check_run_options, execute, new_seed, row_seeds
 
 
 def run_batch(jobs: Sequence[Any], *, shots: int = 1000, seed: int | None = None,

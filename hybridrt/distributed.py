@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .units import Engine, Plan, concat
+from .runtime import Engine
+from .units import Plan, concat
 
 TASKS_PER_THREAD = 2  # ranges per worker thread: enough to balance unequal ranges, few enough to keep overhead low
 

@@ -15,8 +15,8 @@ from .frontend import compile_kernel, parameter_specs
 from .fusion import fuse_gates
 from .progress import wanted
 from .result import Distribution, Result, SweepResult
-from .runtime import DEFAULT_MAX_STEPS, exact_bytecode, run_bytecode
-from .units import CHUNK_SHOTS, ArgumentTable, Plan, check_run_options, execute, make_engine, new_seed, row_seeds
+from .runtime import DEFAULT_MAX_STEPS, exact_bytecode, make_engine, run_bytecode
+from .units import CHUNK_SHOTS, ArgumentTable, Plan, check_run_options, execute, new_seed, row_seeds
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numba
@@ -96,6 +97,40 @@ def _bytes(n: int) -> str:
 STRATEGIES = {"branching": oc.BRANCHING, "trajectories": oc.TRAJECTORIES}
 
 
+@dataclass(frozen=True)
+class Engine:
+    """One program's code and run settings: all a worker needs to run its units (picklable; no IR)."""
+
+    code: np.ndarray
+    classical_tail: np.ndarray
+    num_qubits: int
+    n_out_i: int
+    n_out_f: int
+    max_steps: int
+    strategy: int
+    max_buffers: int
+
+    def run(self, ints: np.ndarray, floats: np.ndarray, shots: np.ndarray, seeds: np.ndarray,
+            threads: int | None = None) -> tuple[Any, ...]:
+        """``run_units`` on these units: ``(out_i, out_f, status, err_pc, err_unit, err_shot)``.
+
+        ``threads``: how many of Numba's threads may run units at once (default: all of them).
+        """
+        return run_units(self.code, ints, floats, self.num_qubits, shots, seeds, self.max_steps, self.n_out_i,
+                         self.n_out_f, self.classical_tail, self.strategy, self.max_buffers,
+                         numba.get_num_threads() if threads is None else threads)
+
+
+def make_engine(bc: Bytecode, max_steps: int, strategy: str) -> tuple[Bytecode, Engine]:
+    """``bc`` with its run settings, after checking that its states fit in memory."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {sorted(STRATEGIES)}, got {strategy!r}")
+    p = bc.program
+    available = check_capacity(p.name, p.num_qubits, states_needed(bc, strategy))
+    return bc, Engine(bc.code, bc.classical_tail, p.num_qubits, bc.n_out_i, bc.n_out_f, int(max_steps),
+                      STRATEGIES[strategy], _branch_buffers(p.num_qubits, available))
+
+
 def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None = None,
                  max_steps: int = DEFAULT_MAX_STEPS, strategy: str = "branching") -> Result:
     """Run ``shots`` shots of ``bc`` with argument values ``args`` (already checked against its params).
@@ -103,20 +138,15 @@ def run_bytecode(bc: Bytecode, args: Sequence[Any], shots: int, seed: int | None
     ``strategy``: "branching" (default) splits shots between measurement outcomes and
     samples terminal measurements; "trajectories" simulates every shot on its own.
     """
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {sorted(STRATEGIES)}, got {strategy!r}")
-    p = bc.program
     if shots < 1:
         raise ValueError(f"shots must be a positive int, got {shots!r}")
-    available = check_capacity(p.name, p.num_qubits, states_needed(bc, strategy))
+    _, engine = make_engine(bc, max_steps, strategy)
     if seed is None:
         seed = secrets.randbits(63)
     ints, floats = _registers(bc, args)
-    out_i, out_f, status, err_pc, _, err_shot = run_units(
-        bc.code, ints[None, :], floats[None, :], p.num_qubits, np.array([shots], np.int64),
-        np.array([seed % 2**64], np.uint64),
-        max_steps, bc.n_out_i, bc.n_out_f, bc.classical_tail, STRATEGIES[strategy],
-        _branch_buffers(p.num_qubits, available), 1)
+    out_i, out_f, status, err_pc, _, err_shot = engine.run(
+        ints[None, :], floats[None, :], np.array([shots], np.int64), np.array([seed % 2**64], np.uint64), 1)
+    p = bc.program
     if status != oc.OK:
         message = _ERRORS[status].format(max_steps=max_steps)
         raise KernelRuntimeError(f"kernel {p.name!r}, shot {err_shot}: {message}", bc.locs[err_pc])

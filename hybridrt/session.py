@@ -35,8 +35,8 @@ from .errors import HybridrtError
 from .kernel import Kernel
 from .progress import wanted
 from .result import Result, SweepResult
-from .runtime import DEFAULT_MAX_STEPS
-from .units import Engine, Plan, check_run_options, execute, make_engine, new_seed, row_seeds
+from .runtime import DEFAULT_MAX_STEPS, Engine, make_engine
+from .units import Plan, check_run_options, execute, new_seed, row_seeds
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -33,21 +33,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-import numba
 import numpy as np
 
 from .assemble import Bytecode
 from .errors import KernelRuntimeError
 from .kernels import opcodes as oc
 from .kernels.sweep import chunk_seeds as _chunk_seeds
-from .kernels.sweep import derive_seeds, run_units
+from .kernels.sweep import derive_seeds
 from .progress import bar
 from .result import SweepResult
-from .runtime import _ERRORS, STRATEGIES, _branch_buffers, _outputs, check_capacity, states_needed
+from .runtime import _ERRORS, Engine, _outputs
 
 CHUNK_SHOTS = 1 << 18
 PROGRESS_STEPS = 100  # compiled calls a local run with a progress bar is cut into (when it has that many units)
@@ -79,40 +77,6 @@ def check_run_options(shots: Any, seed: Any, chunk_shots: Any) -> None:
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
             kind = "positive" if least else "non-negative"
             raise ValueError(f"{name} must be a {kind} int, got {value!r}")
-
-
-@dataclass(frozen=True)
-class Engine:
-    """One program's code and run settings: all a worker needs to run its units (picklable; no IR)."""
-
-    code: np.ndarray
-    classical_tail: np.ndarray
-    num_qubits: int
-    n_out_i: int
-    n_out_f: int
-    max_steps: int
-    strategy: int
-    max_buffers: int
-
-    def run(self, ints: np.ndarray, floats: np.ndarray, shots: np.ndarray, seeds: np.ndarray,
-            threads: int | None = None) -> tuple[Any, ...]:
-        """``run_units`` on these units: ``(out_i, out_f, status, err_pc, err_unit, err_shot)``.
-
-        ``threads``: how many of Numba's threads may run units at once (default: all of them).
-        """
-        return run_units(self.code, ints, floats, self.num_qubits, shots, seeds, self.max_steps, self.n_out_i,
-                         self.n_out_f, self.classical_tail, self.strategy, self.max_buffers,
-                         numba.get_num_threads() if threads is None else threads)
-
-
-def make_engine(bc: Bytecode, max_steps: int, strategy: str) -> tuple[Bytecode, Engine]:
-    """``bc`` with its run settings, after checking that its states fit in memory."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {sorted(STRATEGIES)}, got {strategy!r}")
-    p = bc.program
-    available = check_capacity(p.name, p.num_qubits, states_needed(bc, strategy))
-    return bc, Engine(bc.code, bc.classical_tail, p.num_qubits, bc.n_out_i, bc.n_out_f, int(max_steps),
-                      STRATEGIES[strategy], _branch_buffers(p.num_qubits, available))
 
 
 class Plan:
