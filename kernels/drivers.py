@@ -30,7 +30,7 @@ def run_into(code, ints0, floats0, num_qubits, seed, max_steps, classical_tail, 
         return run_branching(code, ints0, floats0, state, seed, max_steps, out_i, out_f, classical_tail, max_buffers)
     ints = ints0.copy()
     floats = floats0.copy()
-    pc = steps = draws = np.int64(0)  # not literals, which would compile execute once more
+    pc = steps = draws = np.int64(0)  # not literals (see jit.py)
     while True:
         status, pc, steps = execute(code, ints, floats, state, out_i[0], out_f[0], pc, steps, max_steps, NOT_SAMPLED)
         if status == OK:

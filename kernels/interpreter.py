@@ -208,8 +208,8 @@ def _funary(fn, x):
 
 _INT64_LIMIT = 9.223372036854775808e18  # 2.0**63
 
-#: ``execute``'s ``sampled`` when no basis state is drawn: pause at each MEASURE.  A NumPy
-#: scalar, not a literal: Numba compiles a function again for each literal argument value.
+#: ``execute``'s ``sampled`` when no basis state is drawn: pause at each MEASURE (a NumPy
+#: scalar, not a literal: see jit.py).
 NOT_SAMPLED = np.int64(-1)
 
 

@@ -8,6 +8,11 @@ every call (about half the time of a gate on a small register).  A function comp
 with ``no_alloc`` that allocates fails to compile, and the functions it calls inherit
 the setting.  ``_nrt`` is a private Numba option: a Numba without it gets plain
 ``njit(cache=True)`` (the same results, slower).
+
+Engine functions are called with NumPy scalars (``np.int64(-1)``, ``np.bool_(True)``)
+where a literal would do: Numba compiles a function again for every literal argument
+value, and each copy of the interpreter costs seconds of the first run
+(``tests/kernels/test_compile.py`` checks that each function is compiled once).
 """
 
 from __future__ import annotations

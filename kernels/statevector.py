@@ -38,7 +38,7 @@ _SQRT1_2 = 1.0 / math.sqrt(2.0)
 PARALLEL_MIN_SIZE = 1 << 14
 _CHUNKS = 64
 
-#: "no qubit" and a zero start, as NumPy scalars: Numba compiles a function again for each literal argument value
+#: "no qubit" and a zero start, as NumPy scalars, not literals (see jit.py)
 _NONE = np.int64(-1)
 _ZERO = np.int64(0)
 
@@ -46,7 +46,7 @@ _ZERO = np.int64(0)
 _CONTROLLED_BASE = np.array([G_X, G_Y, G_Z, G_H, G_RX, G_RY, G_RZ, G_P], dtype=np.int64)
 
 
-@njit(cache=True, inline="always", _nrt=False)
+@njit(cache=True, inline="always")  # inlined into its callers, whose settings it takes
 def _spread(k, lo, mid, hi):
     """Insert a zero bit at each position lo < mid < hi (-1 = none) into the bits of ``k``."""
     for pos in (lo, mid, hi):
